@@ -1,0 +1,92 @@
+//! The one error type of the HTTP edge, and its mapping to a status and `{"detail": …}`.
+
+use super::validate::Problem;
+use crate::store::StoreError;
+use serde_json::json;
+use warp::http::StatusCode;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// 404 with this detail (`Not Found`, `Campaign not found`, …).
+    NotFound(&'static str),
+    MethodNotAllowed(Vec<&'static str>),
+    /// 401 with this detail; always with `WWW-Authenticate: Bearer`.
+    Unauthorized(&'static str),
+    Forbidden(String),
+    TooLarge,
+    Invalid(Vec<Problem>),
+    /// 400: understood, but not in this state.
+    BadRequest(String),
+    Conflict(String),
+    Busy,
+    /// 500; the cause goes to the log, never to the client.
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::NotFound("Not Found"),
+            StoreError::Conflict(detail) => ApiError::Conflict(detail),
+            StoreError::Refused(detail) => ApiError::BadRequest(detail),
+            StoreError::Busy => ApiError::Busy,
+            StoreError::Other(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl ApiError {
+    /// A 422 with one problem.
+    pub fn invalid(problem: Problem) -> ApiError {
+        ApiError::Invalid(vec![problem])
+    }
+
+    pub fn into_response(self) -> warp::reply::Response {
+        let (status, detail) = match &self {
+            ApiError::NotFound(detail) => (StatusCode::NOT_FOUND, json!(detail)),
+            ApiError::MethodNotAllowed(_) => {
+                (StatusCode::METHOD_NOT_ALLOWED, json!("Method Not Allowed"))
+            }
+            ApiError::Unauthorized(detail) => (StatusCode::UNAUTHORIZED, json!(detail)),
+            ApiError::Forbidden(detail) => (StatusCode::FORBIDDEN, json!(detail)),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!("Request body too large"),
+            ),
+            ApiError::Invalid(problems) => (StatusCode::UNPROCESSABLE_ENTITY, json!(problems)),
+            ApiError::BadRequest(detail) => (StatusCode::BAD_REQUEST, json!(detail)),
+            ApiError::Conflict(detail) => (StatusCode::CONFLICT, json!(detail)),
+            ApiError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!("Service Unavailable"),
+            ),
+            ApiError::Internal(cause) => {
+                tracing::error!("internal error: {cause}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!("Internal Server Error"),
+                )
+            }
+        };
+        let mut response = super::json_response(status, &json!({ "detail": detail }));
+        let headers = response.headers_mut();
+        match self {
+            ApiError::MethodNotAllowed(allow) => {
+                headers.insert(
+                    "allow",
+                    allow.join(", ").parse().expect("method names are ASCII"),
+                );
+            }
+            ApiError::Unauthorized(_) => {
+                headers.insert("www-authenticate", "Bearer".parse().expect("ASCII"));
+            }
+            ApiError::Busy => {
+                headers.insert("retry-after", "1".parse().expect("ASCII"));
+            }
+            _ => {}
+        }
+        response
+    }
+}

@@ -1,0 +1,324 @@
+//! The HTTP edge: one warp filter hands every request to `handle`, which routes it (404/405),
+//! authorises it, reads its body within the size limit, and calls the resource's handler.
+//! Routing is a plain `match` on path segments so that 404, 405 + `Allow` and the order of checks
+//! are exactly the contract's.
+
+mod admin;
+pub mod auth;
+mod campaigns;
+mod configurations;
+mod contacts;
+pub mod error;
+mod settings;
+pub mod validate;
+
+use crate::App;
+use auth::Access;
+use bytes::{Bytes, BytesMut};
+use error::{ApiError, ApiResult};
+use futures_util::{Stream, StreamExt};
+use serde::Serialize;
+use std::pin::Pin;
+use std::sync::Arc;
+use validate::{Checker, Loc};
+use warp::Filter;
+use warp::http::{HeaderMap, Method, StatusCode};
+
+/// Largest request body (spec §1).
+pub const MAX_BODY: usize = 10 * 1024 * 1024;
+
+type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, warp::Error>> + Send>>;
+
+/// A request as the handlers see it.
+pub struct Request {
+    pub method: Method,
+    pub headers: HeaderMap,
+    query: String,
+    body: Option<BodyStream>,
+}
+
+impl Request {
+    /// Every `(name, value)` of the query string, decoded, in order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(self.query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    /// The body, read up to `MAX_BODY` (413 past it).
+    pub async fn body(&mut self) -> ApiResult<Bytes> {
+        let declared = self
+            .headers
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(ApiError::TooLarge);
+        }
+        let Some(mut stream) = self.body.take() else {
+            return Ok(Bytes::new());
+        };
+        let mut body = BytesMut::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::BadRequest(format!("Could not read the request body: {e}"))
+            })?;
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(ApiError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+
+    /// The body as a JSON value (any Content-Type); 422 `json_invalid` at `["body"]` otherwise.
+    pub async fn json(&mut self) -> ApiResult<serde_json::Value> {
+        let body = self.body().await?;
+        parse_json(&body)
+    }
+}
+
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|error| {
+        let mut checker = Checker::default();
+        let ctx = serde_json::json!({"error": error.to_string()});
+        let input = serde_json::Value::String(
+            String::from_utf8_lossy(&body[..body.len().min(1000)]).into_owned(),
+        );
+        checker.push(
+            "json_invalid",
+            &Loc::body(),
+            "JSON decode error",
+            &input,
+            Some(ctx),
+        );
+        ApiError::Invalid(checker.problems)
+    })
+}
+
+/// The routes of campaignd. Path parameters are percent-decoded segments.
+#[derive(Debug)]
+enum Route {
+    Health,
+    Root,
+    Admin(String),
+    OpenApi,
+    Timezones,
+    ConcurrencySettings,
+    Configurations,
+    Configuration(String),
+    Campaigns,
+    Campaign(String),
+    Lifecycle(String, crate::domain::status::Lifecycle),
+    Contacts(String),
+    ContactsImport(String),
+    Contact(String, String),
+    Stats(String),
+}
+
+/// Matches a path to a route and the methods it answers.
+fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
+    use crate::domain::status::Lifecycle;
+    const GET: &[Method] = &[Method::GET];
+    const POST: &[Method] = &[Method::POST];
+    let strs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let id = |at: usize| segments[at].clone();
+    Some(match strs.as_slice() {
+        ["healthz"] => (Route::Health, GET),
+        [""] => (Route::Root, GET),
+        ["admin", rest @ ..] => (Route::Admin(rest.join("/")), GET),
+        ["campaign", "openapi.json"] => (Route::OpenApi, GET),
+        ["campaign", "timezones"] => (Route::Timezones, GET),
+        ["campaign", "concurrency-settings"] => {
+            (Route::ConcurrencySettings, &[Method::GET, Method::PUT])
+        }
+        ["campaign", "configurations"] => (Route::Configurations, &[Method::GET, Method::POST]),
+        ["campaign", "configurations", _] => (
+            Route::Configuration(id(2)),
+            &[Method::GET, Method::PATCH, Method::DELETE],
+        ),
+        ["campaign", "campaigns"] => (Route::Campaigns, &[Method::GET, Method::POST]),
+        ["campaign", "campaigns", _] => (Route::Campaign(id(2)), &[Method::GET, Method::PATCH]),
+        ["campaign", "campaigns", _, "start"] => (Route::Lifecycle(id(2), Lifecycle::Start), POST),
+        ["campaign", "campaigns", _, "pause"] => (Route::Lifecycle(id(2), Lifecycle::Pause), POST),
+        ["campaign", "campaigns", _, "close"] => (Route::Lifecycle(id(2), Lifecycle::Close), POST),
+        ["campaign", "campaigns", _, "stats"] => (Route::Stats(id(2)), GET),
+        ["campaign", "campaigns", _, "contacts"] => {
+            (Route::Contacts(id(2)), &[Method::GET, Method::POST])
+        }
+        ["campaign", "campaigns", _, "contacts", "import"] => (
+            Route::ContactsImport(id(2)),
+            &[Method::GET, Method::POST, Method::DELETE],
+        ),
+        ["campaign", "campaigns", _, "contacts", _] => {
+            (Route::Contact(id(2), id(4)), &[Method::GET, Method::DELETE])
+        }
+        _ => return None,
+    })
+}
+
+/// What each route and method asks of the caller (spec §2).
+fn access(route: &Route, method: &Method) -> Access {
+    match route {
+        Route::Health | Route::Root | Route::Admin(_) | Route::OpenApi => Access::Public,
+        Route::Timezones => Access::AnyCredential,
+        Route::ConcurrencySettings if method == Method::GET => Access::Org(auth::CONCURRENCY_READ),
+        Route::ConcurrencySettings => Access::Org(auth::CONCURRENCY_MANAGE),
+        _ if method == Method::GET => Access::Org(auth::READ),
+        _ => Access::Org(auth::MANAGE),
+    }
+}
+
+/// Splits a path into percent-decoded segments; `None` when a segment is not UTF-8.
+fn segments(path: &str) -> Option<Vec<String>> {
+    path.strip_prefix('/')
+        .unwrap_or(path)
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .ok()
+                .map(|s| s.into_owned())
+        })
+        .collect()
+}
+
+async fn handle(app: Arc<App>, path: String, mut request: Request) -> warp::reply::Response {
+    match dispatch(&app, &path, &mut request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn dispatch(
+    app: &App,
+    path: &str,
+    request: &mut Request,
+) -> ApiResult<warp::reply::Response> {
+    let (route, methods) = segments(path)
+        .as_deref()
+        .and_then(resolve)
+        .ok_or(ApiError::NotFound("Not Found"))?;
+    let method = request.method.clone();
+    // HEAD is answered like GET by hyper's rules for bodies; we do not advertise it.
+    if !methods.contains(&method) {
+        return Err(ApiError::MethodNotAllowed(
+            methods.iter().map(Method::as_str).collect(),
+        ));
+    }
+    let caller = auth::authorize(&app.store, &request.headers, access(&route, &method)).await?;
+    let ctx = Ctx {
+        app,
+        caller: &caller,
+    };
+    match (route, method) {
+        (Route::Health, _) => settings::health(ctx).await,
+        (Route::Root, _) => Ok(admin::redirect_to_admin()),
+        (Route::Admin(file), _) => Ok(admin::serve(&file)),
+        (Route::OpenApi, _) => Ok(json_response(StatusCode::OK, crate::openapi::document())),
+        (Route::Timezones, _) => Ok(settings::timezones()),
+        (Route::ConcurrencySettings, Method::GET) => settings::get_concurrency(ctx).await,
+        (Route::ConcurrencySettings, _) => settings::put_concurrency(ctx, request).await,
+        (Route::Configurations, Method::GET) => configurations::list(ctx, request).await,
+        (Route::Configurations, _) => configurations::create(ctx, request).await,
+        (Route::Configuration(id), Method::GET) => configurations::get(ctx, &id).await,
+        (Route::Configuration(id), Method::PATCH) => {
+            configurations::update(ctx, &id, request).await
+        }
+        (Route::Configuration(id), _) => configurations::delete(ctx, &id).await,
+        (Route::Campaigns, Method::GET) => campaigns::list(ctx, request).await,
+        (Route::Campaigns, _) => campaigns::create(ctx, request).await,
+        (Route::Campaign(id), Method::GET) => campaigns::get(ctx, &id).await,
+        (Route::Campaign(id), _) => campaigns::update(ctx, &id, request).await,
+        (Route::Lifecycle(id, action), _) => campaigns::lifecycle(ctx, &id, action).await,
+        (Route::Stats(id), _) => campaigns::stats(ctx, &id).await,
+        (Route::Contacts(id), Method::GET) => contacts::list(ctx, &id, request).await,
+        (Route::Contacts(id), _) => contacts::upsert(ctx, &id, request).await,
+        (Route::ContactsImport(id), Method::POST) => contacts::import(ctx, &id, request).await,
+        (Route::ContactsImport(id), Method::GET) => contacts::get(ctx, &id, "import").await,
+        (Route::ContactsImport(id), _) => contacts::delete(ctx, &id, "import").await,
+        (Route::Contact(id, contact), Method::GET) => contacts::get(ctx, &id, &contact).await,
+        (Route::Contact(id, contact), _) => contacts::delete(ctx, &id, &contact).await,
+    }
+}
+
+/// What a handler gets: the app and the authorised caller.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub app: &'a App,
+    pub caller: &'a auth::Caller,
+}
+
+impl Ctx<'_> {
+    pub fn org(&self) -> String {
+        self.caller.org.clone()
+    }
+}
+
+pub fn json_response<T: Serialize + ?Sized>(
+    status: StatusCode,
+    value: &T,
+) -> warp::reply::Response {
+    let body = serde_json::to_vec(value).expect("API values serialise");
+    let mut response = warp::http::Response::new(body.into());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert("content-type", "application/json".parse().expect("ASCII"));
+    response
+}
+
+pub fn ok<T: Serialize + ?Sized>(value: &T) -> ApiResult<warp::reply::Response> {
+    Ok(json_response(StatusCode::OK, value))
+}
+
+pub fn created<T: Serialize + ?Sized>(value: &T) -> ApiResult<warp::reply::Response> {
+    Ok(json_response(StatusCode::CREATED, value))
+}
+
+pub fn no_content() -> ApiResult<warp::reply::Response> {
+    let mut response = warp::reply::Response::new(Default::default());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    Ok(response)
+}
+
+fn boxed_body<S, B>(body: S) -> BodyStream
+where
+    S: Stream<Item = Result<B, warp::Error>> + Send + 'static,
+    B: warp::Buf,
+{
+    Box::pin(body.map(|chunk| chunk.map(|mut buf| buf.copy_to_bytes(buf.remaining()))))
+}
+
+/// The warp filter that serves all of campaignd.
+pub fn routes(
+    app: Arc<App>,
+) -> impl Filter<Extract = (warp::reply::Response,), Error = std::convert::Infallible> + Clone {
+    let query = warp::query::raw().or(warp::any().map(String::new)).unify();
+    warp::method()
+        .and(warp::path::full())
+        .and(query)
+        .and(warp::header::headers_cloned())
+        .and(warp::body::stream())
+        .then(
+            move |method, path: warp::path::FullPath, query, headers, body| {
+                let request = Request {
+                    method,
+                    headers,
+                    query,
+                    body: Some(boxed_body(body)),
+                };
+                handle(app.clone(), path.as_str().to_string(), request)
+            },
+        )
+        .recover(|_rejection| async {
+            Ok::<_, std::convert::Infallible>(ApiError::NotFound("Not Found").into_response())
+        })
+        .unify()
+        .map(|mut response: warp::reply::Response| {
+            response
+                .headers_mut()
+                .insert("x-content-type-options", "nosniff".parse().expect("ASCII"));
+            response
+        })
+}

@@ -1,0 +1,70 @@
+//! Health, the timezone list, and the organisation's concurrency settings.
+
+use super::validate::{Checker, Loc};
+use super::{ApiError, ApiResult, Ctx, Request, ok};
+use crate::domain::time;
+use crate::store::orgs;
+use serde_json::json;
+use warp::http::StatusCode;
+
+pub async fn health(ctx: Ctx<'_>) -> ApiResult<warp::reply::Response> {
+    let answered = ctx
+        .app
+        .store
+        .read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+        .await;
+    Ok(match answered {
+        Ok(()) => super::json_response(StatusCode::OK, &json!({"status": "ok"})),
+        Err(error) => {
+            tracing::warn!("health check: {error}");
+            super::json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({"status": "unavailable"}),
+            )
+        }
+    })
+}
+
+pub fn timezones() -> warp::reply::Response {
+    super::json_response(StatusCode::OK, time::timezone_names())
+}
+
+fn settings_json(org: &str, limit: i64) -> serde_json::Value {
+    json!({"organization_id": org, "concurrency_limit": limit})
+}
+
+pub async fn get_concurrency(ctx: Ctx<'_>) -> ApiResult<warp::reply::Response> {
+    let org = ctx.org();
+    let (limit, _) = ctx
+        .app
+        .store
+        .read({
+            let org = org.clone();
+            move |conn| orgs::concurrency(conn, &org)
+        })
+        .await?;
+    ok(&settings_json(&org, limit))
+}
+
+pub async fn put_concurrency(
+    ctx: Ctx<'_>,
+    request: &mut Request,
+) -> ApiResult<warp::reply::Response> {
+    let body = request.json().await?;
+    let mut check = Checker::default();
+    let limit = check.object(&body, &Loc::body()).and_then(|map| {
+        check.required(map, "concurrency_limit", &Loc::body(), |c, v, l| {
+            c.int(v, l, 1, 10_000)
+        })
+    });
+    let Some(limit) = limit else {
+        return Err(ApiError::Invalid(check.problems));
+    };
+    let org = ctx.org();
+    let stored_org = org.clone();
+    ctx.app
+        .store
+        .write(move |conn| orgs::set_concurrency_limit(conn, &stored_org, limit))
+        .await?;
+    ok(&settings_json(&org, limit))
+}

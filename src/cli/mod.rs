@@ -1,0 +1,357 @@
+//! The commands: `serve`, and the admin commands that work on the database directly (safe while
+//! a server runs on it: each change is one short `BEGIN IMMEDIATE` transaction).
+
+use crate::config::{
+    Cli, Command, KeysCommand, OrgsCommand, ServeArgs, TokensCommand, UsersCommand,
+};
+use crate::domain::credential::{Credential, Kind};
+use crate::domain::scope::{Role, Scopes};
+use crate::domain::{ids, time};
+use crate::store::credentials::{self, NewKey};
+use crate::store::{self, StoreError, orgs};
+use rusqlite::Connection;
+use std::path::Path;
+
+pub fn run(cli: Cli) -> Result<(), String> {
+    let Some(command) = cli.command else {
+        return Err("no command given; try `campaignd serve` or `campaignd --help`".into());
+    };
+    match command {
+        Command::Serve(args) => serve(&cli.db, args),
+        Command::Orgs(command) => orgs_command(&cli.db, command),
+        Command::Keys(command) => keys_command(&cli.db, command),
+        Command::Users(command) => users_command(&cli.db, command),
+        Command::Tokens(command) => tokens_command(&cli.db, command),
+    }
+}
+
+fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
+    init_logging();
+    let bootstrap_key = args
+        .bootstrap_key
+        .as_deref()
+        .map(|text| match Credential::parse(text) {
+            Some(key) if key.kind == Kind::ApiKey && key.is_strong() => Ok(key),
+            _ => Err("--bootstrap-key must look like ak_<id>.<secret>, with a secret of at least 32 letters, digits, '_' or '-'".to_string()),
+        })
+        .transpose()?;
+    // The ephemeral database lives in a temporary folder that is removed when this returns.
+    let ephemeral_dir = args
+        .ephemeral
+        .then(tempfile::tempdir)
+        .transpose()
+        .map_err(|e| format!("creating a temporary database: {e}"))?;
+    let db = ephemeral_dir
+        .as_ref()
+        .map_or(db.to_path_buf(), |dir| dir.path().join("campaignd.db"));
+
+    let store = store::Store::open(&db, args.synchronous)?;
+    let mut conn = open(&db)?;
+    bootstrap(&mut conn, bootstrap_key.as_ref(), args.listen)?;
+    drop(conn);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let where_ = if ephemeral_dir.is_some() {
+            "an ephemeral database".to_string()
+        } else {
+            db.display().to_string()
+        };
+        tracing::info!("campaignd listening on http://{address} with {where_}");
+        crate::serve(crate::App::new(store), listener, shutdown_signal()).await;
+        tracing::info!("campaignd stopped");
+        Ok(())
+    })
+}
+
+/// On a database with no organisation: creates `org_default` and its first key, and prints the
+/// key once. A chosen `--bootstrap-key` is created when it does not exist yet.
+fn bootstrap(
+    conn: &mut Connection,
+    chosen: Option<&Credential>,
+    listen: std::net::SocketAddr,
+) -> Result<(), String> {
+    let created = store::write_now(conn, |tx| {
+        let now = time::now_text();
+        let empty = orgs::is_empty(tx)?;
+        if empty {
+            orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
+        }
+        let key = match chosen {
+            Some(key) if key_exists(tx, &key.id)? => return Ok(None),
+            Some(key) => key.clone(),
+            None if empty => Credential::generate(Kind::ApiKey),
+            None => return Ok(None),
+        };
+        if !orgs::exists(tx, orgs::DEFAULT_ORG)? {
+            orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
+        }
+        let new = NewKey {
+            organization_id: orgs::DEFAULT_ORG,
+            name: "bootstrap",
+            scopes: Scopes::ALL,
+            expires_at: None,
+        };
+        credentials::create_key(tx, &key, &new, &now)?;
+        Ok(Some(key))
+    })
+    .map_err(|e| format!("creating the first key: {e}"))?;
+    if let Some(key) = created {
+        let host = if listen.ip().is_unspecified() {
+            format!("127.0.0.1:{}", listen.port())
+        } else {
+            listen.to_string()
+        };
+        eprintln!(
+            "Created organisation {} and its first API key (all scopes). It is shown only now:",
+            orgs::DEFAULT_ORG
+        );
+        eprintln!();
+        eprintln!("    {key}");
+        eprintln!();
+        eprintln!(
+            "Try it:  curl -H 'Authorization: Bearer {key}' http://{host}/campaign/campaigns"
+        );
+        eprintln!();
+    }
+    Ok(())
+}
+
+fn key_exists(conn: &Connection, key_id: &str) -> Result<bool, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT 1 FROM api_keys WHERE key_id = ?1", [key_id], |_| {
+            Ok(())
+        })
+        .optional()?
+        .is_some())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CAMPAIGND_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Opens the database for an admin command, creating and migrating it like the server would.
+fn open(db: &Path) -> Result<Connection, String> {
+    let mut conn = store::open_connection(db).map_err(|e| format!("{}: {e}", db.display()))?;
+    store::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn change<T>(
+    db: &Path,
+    f: impl FnOnce(&Connection, &str) -> Result<T, StoreError>,
+) -> Result<T, String> {
+    let mut conn = open(db)?;
+    store::write_now(&mut conn, |tx| f(tx, &time::now_text())).map_err(|e| e.to_string())
+}
+
+fn require_org(conn: &Connection, org: &str) -> Result<(), StoreError> {
+    if orgs::exists(conn, org)? {
+        Ok(())
+    } else {
+        Err(StoreError::Other(format!(
+            "no organisation '{org}' (see `campaignd orgs list`)"
+        )))
+    }
+}
+
+fn orgs_command(db: &Path, command: OrgsCommand) -> Result<(), String> {
+    match command {
+        OrgsCommand::Create { id, name } => {
+            if !ids::is_valid_org_id(&id) {
+                return Err("an organisation id is 1 to 64 letters, digits, '_' or '-'".into());
+            }
+            change(db, |conn, now| {
+                orgs::create(conn, &id, name.as_deref().unwrap_or(&id), now)
+            })?;
+            println!("created organisation {id}");
+        }
+        OrgsCommand::List => {
+            let conn = open(db)?;
+            for (id, name, created_at) in orgs::list(&conn).map_err(|e| e.to_string())? {
+                println!("{id}\t{name}\t{created_at}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn keys_command(db: &Path, command: KeysCommand) -> Result<(), String> {
+    match command {
+        KeysCommand::Create {
+            org,
+            name,
+            scopes,
+            expires_in,
+        } => {
+            let scopes = scopes
+                .as_deref()
+                .map_or(Ok(Scopes::ALL), Scopes::parse_list)?;
+            let expires_at = expires_in.as_deref().map(expiry).transpose()?;
+            let key = Credential::generate(Kind::ApiKey);
+            change(db, |conn, now| {
+                require_org(conn, &org)?;
+                let new = NewKey {
+                    organization_id: &org,
+                    name: &name,
+                    scopes,
+                    expires_at,
+                };
+                credentials::create_key(conn, &key, &new, now)
+            })?;
+            eprintln!("API key for {org} (scopes: {scopes}); the secret is shown only now:");
+            println!("{key}");
+        }
+        KeysCommand::List { org } => {
+            let conn = open(db)?;
+            println!("key_id\tname\tscopes\tcreated_at\texpires_at\trevoked_at");
+            for key in credentials::list_keys(&conn, &org).map_err(|e| e.to_string())? {
+                let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    key.key_id,
+                    key.name,
+                    key.scopes,
+                    key.created_at,
+                    or_dash(key.expires_at),
+                    or_dash(key.revoked_at)
+                );
+            }
+        }
+        KeysCommand::Revoke { key_id } => {
+            let key_id = key_id
+                .trim_start_matches("ak_")
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            change(db, |conn, now| {
+                credentials::revoke(conn, Kind::ApiKey, &key_id, now)
+            })
+            .map_err(|e| {
+                if e == "not found" {
+                    format!("no live key {key_id}")
+                } else {
+                    e
+                }
+            })?;
+            println!("revoked key {key_id}");
+        }
+    }
+    Ok(())
+}
+
+fn users_command(db: &Path, command: UsersCommand) -> Result<(), String> {
+    match command {
+        UsersCommand::Create { name } => {
+            if name.trim().is_empty() {
+                return Err("a user name cannot be empty".into());
+            }
+            change(db, |conn, now| credentials::create_user(conn, &name, now))?;
+            println!("created user {name}");
+        }
+        UsersCommand::AddMember { name, org, role } => {
+            let role: Role = role.parse()?;
+            change(db, |conn, _| {
+                require_org(conn, &org)?;
+                credentials::set_membership(conn, &name, &org, role)
+            })?;
+            println!("{name} is now {} of {org}", role.as_str());
+        }
+        UsersCommand::RemoveMember { name, org } => {
+            change(db, |conn, _| {
+                credentials::remove_membership(conn, &name, &org)
+            })
+            .map_err(|e| {
+                if e == "not found" {
+                    format!("{name} is not a member of {org}")
+                } else {
+                    e
+                }
+            })?;
+            println!("{name} is no longer a member of {org}");
+        }
+    }
+    Ok(())
+}
+
+fn tokens_command(db: &Path, command: TokensCommand) -> Result<(), String> {
+    match command {
+        TokensCommand::Create {
+            user,
+            scopes,
+            expires_in,
+        } => {
+            let scopes = scopes.as_deref().map(Scopes::parse_list).transpose()?;
+            let expires_at = expires_in.as_deref().map(expiry).transpose()?;
+            let token = Credential::generate(Kind::PersonalToken);
+            change(db, |conn, now| {
+                credentials::create_token(conn, &token, &user, scopes, expires_at, now)
+            })?;
+            eprintln!(
+                "personal access token for {user}; send X-Anyreach-Org with it. The secret is shown only now:"
+            );
+            println!("{token}");
+        }
+        TokensCommand::Revoke { token_id } => {
+            let token_id = token_id
+                .trim_start_matches("pat_")
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            change(db, |conn, now| {
+                credentials::revoke(conn, Kind::PersonalToken, &token_id, now)
+            })
+            .map_err(|e| {
+                if e == "not found" {
+                    format!("no live token {token_id}")
+                } else {
+                    e
+                }
+            })?;
+            println!("revoked token {token_id}");
+        }
+    }
+    Ok(())
+}
+
+/// `30d`, `12h`, `90m`, `1h30m` … from now, as a stored instant.
+fn expiry(text: &str) -> Result<String, String> {
+    let span: jiff::Span = text.parse().map_err(|e| {
+        format!("--expires-in '{text}' is not a duration like 30d, 12h or 90m: {e}")
+    })?;
+    let at = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .checked_add(span)
+        .map_err(|e| format!("--expires-in '{text}': {e}"))?;
+    Ok(time::format(time::truncate_ms(at.timestamp())))
+}

@@ -1,0 +1,10 @@
+//! Types that cannot hold an invalid value, and the pure rules around them. No I/O.
+
+pub mod credential;
+pub mod ids;
+pub mod json;
+pub mod phone;
+pub mod schedule;
+pub mod scope;
+pub mod status;
+pub mod time;

@@ -1,0 +1,96 @@
+//! Phone numbers: parsed with a region, accepted only when the metadata calls them valid, and
+//! written in E.164.
+
+use phonenumber::country;
+use phonenumber::metadata::DATABASE;
+use std::str::FromStr;
+
+/// The libphonenumber metadata compiled in through the `phonenumber` crate (pinned in Cargo.lock;
+/// a unit test keeps the two in step).
+pub const METADATA_VERSION: &str = "libphonenumber 9.0.33";
+
+/// An ISO 3166-1 alpha-2 region that the metadata has a numbering plan for, upper-case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region(country::Id);
+
+impl Region {
+    pub const US: Region = Region(country::Id::US);
+
+    /// Reads a region code in any case.
+    pub fn parse(code: &str) -> Option<Region> {
+        if code.len() != 2 || !code.is_ascii() {
+            return None;
+        }
+        let upper = code.to_ascii_uppercase();
+        let id = country::Id::from_str(&upper).ok()?;
+        DATABASE.by_id(upper.as_str()).map(|_| Region(id))
+    }
+
+    pub fn code(&self) -> &str {
+        self.0.as_ref()
+    }
+}
+
+/// Normalises `raw` to E.164. With a region, numbers written without `+` are read in that region;
+/// without one (ad-hoc contacts) the number must already start with `+`. The error is the message
+/// the API shows.
+pub fn normalise(raw: &str, region: Option<Region>) -> Result<String, String> {
+    let refuse = || match region {
+        Some(region) => format!(
+            "'{raw}' is not a valid phone number for region {}",
+            region.code()
+        ),
+        None => format!("'{raw}' is not a valid E.164 phone number (it must start with '+')"),
+    };
+    if region.is_none() && !raw.trim_start().starts_with('+') {
+        return Err(refuse());
+    }
+    let number = phonenumber::parse(region.map(|r| r.0), raw).map_err(|_| refuse())?;
+    if !phonenumber::is_valid(&number) {
+        return Err(refuse());
+    }
+    Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_numbers_become_e164() {
+        let us = Some(Region::US);
+        assert_eq!(
+            normalise("(415) 555-0123", us).unwrap_err(),
+            "'(415) 555-0123' is not a valid phone number for region US"
+        );
+        assert_eq!(normalise("+1 650-253-0000", us).unwrap(), "+16502530000");
+        assert_eq!(normalise("650 253 0000", us).unwrap(), "+16502530000");
+        assert!(normalise("555-0100", us).is_err());
+        assert_eq!(
+            normalise("020 7946 0018", Region::parse("gb")).unwrap_err(),
+            "'020 7946 0018' is not a valid phone number for region GB"
+        );
+        assert_eq!(
+            normalise("020 7031 3000", Region::parse("gb")).unwrap(),
+            "+442070313000"
+        );
+        assert!(normalise("650 253 0000", None).is_err());
+        assert_eq!(normalise("+16502530000", None).unwrap(), "+16502530000");
+    }
+
+    #[test]
+    fn regions_need_a_numbering_plan() {
+        assert_eq!(Region::parse("gb").unwrap().code(), "GB");
+        assert!(Region::parse("XX").is_none());
+        assert!(Region::parse("USA").is_none());
+    }
+
+    #[test]
+    fn metadata_version_matches_the_locked_crate() {
+        let lock = include_str!("../../Cargo.lock");
+        let version = METADATA_VERSION.trim_start_matches("libphonenumber ");
+        assert!(lock.contains(&format!(
+            "name = \"phonenumber\"\nversion = \"0.3.10+{version}\""
+        )));
+    }
+}

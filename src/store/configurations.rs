@@ -1,0 +1,202 @@
+//! Dialing configurations: calling windows, retry policy, default agent.
+
+use super::{Cursor, StoreError, StoreResult, page};
+use crate::domain::ids::new_id;
+use crate::domain::schedule::{ScheduleOverride, TimeWindow, overrides_json, windows_json};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The writable fields of a configuration, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigurationFields {
+    pub name: String,
+    pub default_timezone: String,
+    pub default_windows: Vec<TimeWindow>,
+    pub overrides: Vec<ScheduleOverride>,
+    pub scheduled_windows: Option<Vec<TimeWindow>>,
+    pub scheduled_overrides: Option<Vec<ScheduleOverride>>,
+    pub default_country_code: String,
+    pub max_attempts: i64,
+    pub retry_delay_minutes: i64,
+    pub agent_id: Option<String>,
+    pub agent_version: Option<i64>,
+    pub agent_number: Option<String>,
+}
+
+/// A stored configuration, in the API's shape.
+#[derive(Clone, Debug, Serialize)]
+pub struct Configuration {
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    pub default_timezone: String,
+    pub default_windows: Value,
+    pub overrides: Value,
+    pub scheduled_windows: Option<Value>,
+    pub scheduled_overrides: Option<Value>,
+    pub default_country_code: String,
+    pub max_attempts: i64,
+    pub retry_delay_minutes: i64,
+    pub agent_id: Option<String>,
+    pub agent_version: Option<i64>,
+    pub agent_number: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const COLUMNS: &str = "id, organization_id, name, default_timezone, default_windows, overrides, \
+    scheduled_windows, scheduled_overrides, default_country_code, max_attempts, retry_delay_minutes, \
+    agent_id, agent_version, agent_number, created_at, updated_at";
+
+fn json_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Value>> {
+    let text: Option<String> = row.get(index)?;
+    text.map(|t| {
+        serde_json::from_str(&t).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                index,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+        })
+    })
+    .transpose()
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Configuration> {
+    Ok(Configuration {
+        id: row.get(0)?,
+        organization_id: row.get(1)?,
+        name: row.get(2)?,
+        default_timezone: row.get(3)?,
+        default_windows: json_column(row, 4)?.unwrap_or_default(),
+        overrides: json_column(row, 5)?.unwrap_or_default(),
+        scheduled_windows: json_column(row, 6)?,
+        scheduled_overrides: json_column(row, 7)?,
+        default_country_code: row.get(8)?,
+        max_attempts: row.get(9)?,
+        retry_delay_minutes: row.get(10)?,
+        agent_id: row.get(11)?,
+        agent_version: row.get(12)?,
+        agent_number: row.get(13)?,
+        created_at: row.get(14)?,
+        updated_at: row.get(15)?,
+    })
+}
+
+/// The stored JSON texts of the schedule fields.
+fn schedule_texts(f: &ConfigurationFields) -> [Option<String>; 4] {
+    [
+        Some(windows_json(&f.default_windows).to_string()),
+        Some(overrides_json(&f.overrides).to_string()),
+        f.scheduled_windows
+            .as_deref()
+            .map(|w| windows_json(w).to_string()),
+        f.scheduled_overrides
+            .as_deref()
+            .map(|o| overrides_json(o).to_string()),
+    ]
+}
+
+pub fn create(
+    conn: &Connection,
+    org: &str,
+    f: &ConfigurationFields,
+    now: &str,
+) -> StoreResult<Configuration> {
+    let id = new_id();
+    let [windows, overrides, scheduled_windows, scheduled_overrides] = schedule_texts(f);
+    conn.prepare_cached(&format!(
+        "INSERT INTO configurations ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)"
+    ))?
+    .execute(params![
+        id, org, f.name, f.default_timezone, windows, overrides, scheduled_windows, scheduled_overrides,
+        f.default_country_code, f.max_attempts, f.retry_delay_minutes, f.agent_id, f.agent_version,
+        f.agent_number, now
+    ])?;
+    get(conn, org, &id)?.ok_or(StoreError::NotFound)
+}
+
+pub fn get(conn: &Connection, org: &str, id: &str) -> StoreResult<Option<Configuration>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM configurations WHERE id = ?1 AND organization_id = ?2"
+        ))?
+        .query_row(params![id, org], from_row)
+        .optional()?)
+}
+
+pub fn exists(conn: &Connection, org: &str, id: &str) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM configurations WHERE id = ?1 AND organization_id = ?2")?
+        .query_row(params![id, org], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Newest first; `limit + 1` rows are read to know whether another page follows.
+pub fn list(
+    conn: &Connection,
+    org: &str,
+    limit: usize,
+    after: Option<&Cursor>,
+) -> StoreResult<(Vec<Configuration>, Option<String>)> {
+    let (created_at, id) = after.map_or(("\u{10ffff}", ""), |c| {
+        (c.created_at.as_str(), c.id.as_str())
+    });
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM configurations WHERE organization_id = ?1 AND (created_at, id) < (?2, ?3)
+             ORDER BY created_at DESC, id DESC LIMIT ?4"
+        ))?
+        .query_map(params![org, created_at, id, limit as i64 + 1], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(page(rows, limit, |c| Cursor {
+        created_at: c.created_at.clone(),
+        id: c.id.clone(),
+    }))
+}
+
+/// Replaces the writable fields; `updated_at` moves only when a stored value changes.
+pub fn update(
+    conn: &Connection,
+    org: &str,
+    id: &str,
+    f: &ConfigurationFields,
+    now: &str,
+) -> StoreResult<Configuration> {
+    let [windows, overrides, scheduled_windows, scheduled_overrides] = schedule_texts(f);
+    conn.prepare_cached(
+        "UPDATE configurations SET name = ?3, default_timezone = ?4, default_windows = ?5, overrides = ?6,
+            scheduled_windows = ?7, scheduled_overrides = ?8, default_country_code = ?9, max_attempts = ?10,
+            retry_delay_minutes = ?11, agent_id = ?12, agent_version = ?13, agent_number = ?14, updated_at = ?15
+         WHERE id = ?1 AND organization_id = ?2
+           AND (name, default_timezone, default_windows, overrides, scheduled_windows, scheduled_overrides,
+                default_country_code, max_attempts, retry_delay_minutes, agent_id, agent_version, agent_number)
+               IS NOT (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        id, org, f.name, f.default_timezone, windows, overrides, scheduled_windows, scheduled_overrides,
+        f.default_country_code, f.max_attempts, f.retry_delay_minutes, f.agent_id, f.agent_version,
+        f.agent_number, now
+    ])?;
+    get(conn, org, id)?.ok_or(StoreError::NotFound)
+}
+
+/// Deletes an unused configuration; 409 while any campaign (closed ones too) uses it.
+pub fn delete(conn: &Connection, org: &str, id: &str) -> StoreResult<()> {
+    if !exists(conn, org, id)? {
+        return Err(StoreError::NotFound);
+    }
+    let users: i64 = conn
+        .prepare_cached("SELECT count(*) FROM campaigns WHERE configuration_id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    if users > 0 {
+        return Err(StoreError::Conflict(format!(
+            "Configuration is used by {users} campaign(s)"
+        )));
+    }
+    conn.prepare_cached("DELETE FROM configurations WHERE id = ?1 AND organization_id = ?2")?
+        .execute(params![id, org])?;
+    Ok(())
+}

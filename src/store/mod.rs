@@ -1,0 +1,279 @@
+//! SQLite: one writer thread that group-commits queued write jobs, and a pool of read-only
+//! connections. Handlers call `Store::read` / `Store::write` with a closure over a connection;
+//! the table families live in the submodules.
+
+pub mod campaigns;
+pub mod configurations;
+pub mod contacts;
+pub mod credentials;
+mod migrate;
+pub use migrate::migrate;
+pub mod orgs;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+pub use migrate::SCHEMA_VERSION;
+
+/// How long a connection waits on SQLite's lock before the request is answered 503.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most write jobs that share one commit.
+const MAX_GROUP: usize = 64;
+const READERS: u32 = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The stored state forbids the change; the text is the API's `detail`.
+    #[error("{0}")]
+    Conflict(String),
+    /// A lifecycle action in the wrong state; the text is the API's `detail`.
+    #[error("{0}")]
+    Refused(String),
+    #[error("the database is busy")]
+    Busy,
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+        match error.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked) => StoreError::Busy,
+            _ => StoreError::Other(error.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(error: r2d2::Error) -> Self {
+        StoreError::Other(format!("connection pool: {error}"))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How the writer syncs commits: FULL survives power loss, NORMAL only a process crash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+/// Called after the group's commit with its outcome, to answer the job's caller.
+type Finish = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+/// A write job: runs inside the group's transaction (or is told why there is none).
+type Job = Box<dyn FnOnce(Result<&Connection, &StoreError>) -> Finish + Send>;
+
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::SyncSender<Job>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating or upgrading) the database and starts the writer thread.
+    pub fn open(path: &Path, synchronous: Synchronous) -> Result<Store, String> {
+        let mut writer = open_connection(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let sync = match synchronous {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        };
+        writer
+            .execute_batch(&format!("PRAGMA synchronous = {sync};"))
+            .map_err(|e| e.to_string())?;
+        migrate::migrate(&mut writer)?;
+
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|c| {
+                c.busy_timeout(BUSY_TIMEOUT)?;
+                c.execute_batch("PRAGMA query_only = ON;")
+            });
+        let readers = r2d2::Pool::builder()
+            .max_size(READERS)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| format!("opening readers: {e}"))?;
+
+        let (jobs, queue) = mpsc::sync_channel::<Job>(1024);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run_writer(writer, queue))
+            .map_err(|e| e.to_string())?;
+        Ok(Store {
+            jobs,
+            readers,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on a pooled read-only connection, off the async runtime.
+    pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || f(&*readers.get()?))
+            .await
+            .map_err(|e| StoreError::Other(format!("reader task: {e}")))?
+    }
+
+    /// Runs `f` inside a write transaction on the writer thread; answers after the commit, so a
+    /// success is durable. If `f` fails its changes are rolled back and nothing else is affected.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |conn| match conn {
+            Err(error) => {
+                let _ = reply.send(Err(clone_error(error)));
+                Box::new(|_| {})
+            }
+            Ok(conn) => {
+                let result = in_savepoint(conn, f);
+                Box::new(move |commit_error| {
+                    let result = match commit_error {
+                        Some(error) if result.is_ok() => Err(clone_error(error)),
+                        _ => result,
+                    };
+                    let _ = reply.send(result);
+                })
+            }
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Other("the writer thread has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Other("the writer dropped a job".into()))?
+    }
+}
+
+/// Opens a connection with the pragmas every campaignd connection uses. Also used by the admin
+/// commands, which write to the database next to a running server.
+pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;",
+    )?;
+    Ok(conn)
+}
+
+/// Runs one admin-command change in its own `BEGIN IMMEDIATE` transaction.
+pub fn write_now<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+fn clone_error(error: &StoreError) -> StoreError {
+    match error {
+        StoreError::Busy => StoreError::Busy,
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+fn in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    conn.execute_batch("SAVEPOINT job")?;
+    let result = f(conn);
+    let end = if result.is_ok() {
+        "RELEASE job"
+    } else {
+        "ROLLBACK TO job; RELEASE job"
+    };
+    conn.execute_batch(end)?;
+    result
+}
+
+/// The writer loop: takes every job already queued (up to MAX_GROUP), runs each in its own
+/// savepoint inside one `BEGIN IMMEDIATE` transaction, commits once (one fsync), then answers.
+fn run_writer(conn: Connection, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let error = StoreError::from(error);
+            tracing::warn!("cannot begin a write transaction: {error}");
+            for job in group {
+                job(Err(&error))(None);
+            }
+            continue;
+        }
+        let finishes: Vec<Finish> = group.into_iter().map(|job| job(Ok(&conn))).collect();
+        let commit_error = conn.execute_batch("COMMIT").err().map(|error| {
+            tracing::error!("commit failed: {error}");
+            let _ = conn.execute_batch("ROLLBACK");
+            StoreError::from(error)
+        });
+        for finish in finishes {
+            finish(commit_error.as_ref());
+        }
+    }
+}
+
+/// A keyset position in a newest-first list: the last row's `(created_at, id)`. Clients see it
+/// as an opaque string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: String,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.created_at, self.id)
+    }
+
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (created_at, id) = text.split_once('_')?;
+        let created_at = created_at
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(crate::domain::time::format)?;
+        let id = crate::domain::ids::parse_uuid(id)?;
+        Some(Cursor { created_at, id })
+    }
+}
+
+/// Splits `limit + 1` fetched rows into the page and the cursor of the next one.
+pub fn page<T>(
+    mut rows: Vec<T>,
+    limit: usize,
+    cursor_of: impl Fn(&T) -> Cursor,
+) -> (Vec<T>, Option<String>) {
+    let next = (rows.len() > limit).then(|| {
+        rows.truncate(limit);
+        cursor_of(rows.last().expect("limit is at least 1")).encode()
+    });
+    (rows, next)
+}
