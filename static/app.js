@@ -485,6 +485,7 @@
     state.routeSeq++;
     stopStatsPolling();
     hideError();
+    hideNotice();
     if (state.pendingNotice) {
       showNotice(state.pendingNotice);
       state.pendingNotice = null;
@@ -1092,7 +1093,7 @@
 
   function selectFile(file) {
     if (!file || upload.busy) return;
-    if (!detail.campaign) return;
+    if (!detail.campaign || detail.campaign.status === 'closed') return;
     resetUploadResults();
     upload.file = file;
     $('upload-file-name').textContent = 'Selected: ' + file.name + ' (' + fmtBytes(file.size) + ')';
@@ -1195,7 +1196,7 @@
     var lines = detailLines(err.detail, true);
     if (!lines.length) lines = [err.message];
     var shown = lines.slice(0, 200);
-    var headline = what + ' (HTTP ' + res.status + ')' + (res.status === 422 ? '; nothing was written:' : ':');
+    var headline = what + ' (HTTP ' + res.status + ')' + (res.status === 422 && boxId === 'upload-result' ? '; nothing was written:' : ':');
     showUploadMessage(boxId, 'error', headline, shown, lines.length - shown.length);
   }
 
@@ -1303,6 +1304,7 @@
       }
       box.hidden = false;
       $('upload-import').hidden = true; // imported: choose another file or "check again"
+      $('upload-dryrun-result').hidden = true; // the check's "would …" figures are superseded
       showNotice('Import done: ' + (r.inserted || 0) + ' inserted, ' + (r.updated || 0) + ' updated, ' + (r.skipped || 0) + ' skipped.');
       loadStats();
       detail.contactsOffset = 0;

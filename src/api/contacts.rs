@@ -1,31 +1,511 @@
-//! `/campaign/campaigns/{id}/contacts`: upsert, list, get, delete, CSV import.
+//! `/campaign/campaigns/{id}/contacts`: bulk upsert with phone normalisation, list, get,
+//! delete; and a campaign's stats. `{id}` may be `default`: the organisation's ad-hoc contacts.
 
-use super::{ApiError, ApiResult, Ctx, Request};
+use super::configurations::timezone;
+use super::validate::{Checker, Field, Loc, Problem};
+use super::{ApiError, ApiResult, Ctx, Request, no_content, ok};
+use crate::domain::json::{MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH, compact};
+use crate::domain::phone::{self, Region};
+use crate::domain::status::CONTACT_STATUSES;
+use crate::domain::time;
+use crate::store::contacts::{self as store, ContactWrite, PageStart, Scope};
+use crate::store::{StoreError, campaigns, configurations, orgs};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+const CAMPAIGN_NOT_FOUND: ApiError = ApiError::NotFound("Campaign not found");
+const CONTACT_NOT_FOUND: ApiError = ApiError::NotFound("Contact not found");
+pub const MAX_ITEMS: usize = 1000;
+const MAX_NUMBERS: usize = 10;
+
+/// Where an upsert or import writes, and the rules that come with it.
+pub struct Target {
+    pub scope: Scope,
+    /// Region for numbers without `+`; `None` for ad-hoc contacts (E.164 only).
+    pub region: Option<Region>,
+    pub default_timezone: String,
+    pub closed: bool,
+}
+
+/// Resolves `{id}` (UUID, external_id, or `default`) in the caller's organisation.
+pub async fn target(ctx: Ctx<'_>, id: &str) -> ApiResult<Target> {
+    let org = ctx.org();
+    if id == "default" {
+        return Ok(Target {
+            scope: Scope {
+                org,
+                campaign_id: None,
+            },
+            region: None,
+            default_timezone: "UTC".into(),
+            closed: false,
+        });
+    }
+    let id = id.to_string();
+    ctx.app
+        .store
+        .read(move |conn| {
+            let Some(campaign) = campaigns::resolve(conn, &org, &id)? else {
+                return Ok(Err(CAMPAIGN_NOT_FOUND));
+            };
+            let configuration = configurations::get(conn, &org, &campaign.configuration_id)?
+                .ok_or(StoreError::NotFound)?;
+            Ok(Ok(Target {
+                closed: campaign.status.as_str() == "closed",
+                scope: Scope {
+                    org,
+                    campaign_id: Some(campaign.id),
+                },
+                region: Some(
+                    Region::parse(&configuration.default_country_code).unwrap_or(Region::US),
+                ),
+                default_timezone: configuration.default_timezone,
+            }))
+        })
+        .await?
+}
 
 pub async fn upsert(
-    _ctx: Ctx<'_>,
-    _id: &str,
-    _request: &mut Request,
+    ctx: Ctx<'_>,
+    id: &str,
+    request: &mut Request,
 ) -> ApiResult<warp::reply::Response> {
-    Err(ApiError::NotFound("Campaign not found"))
+    let body = request.body().await?;
+    let items = read_upsert_body(&body)?;
+    let target = target(ctx, id).await?;
+    let region = target.region;
+    let items = tokio::task::spawn_blocking(move || normalise_items(items, region))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    if target.closed {
+        return Err(ApiError::BadRequest(
+            "Cannot add contacts to a closed campaign".into(),
+        ));
+    }
+    let writes: Vec<ContactWrite> = items.iter().map(|item| item.write.clone()).collect();
+    let result = write_contacts(ctx, target, writes).await;
+    match result {
+        Err(StoreError::MissingNumbers(indexes)) => Err(ApiError::Invalid(
+            indexes
+                .iter()
+                .map(|&i| missing_numbers(&items[i].raw, &Loc::body().at("contacts").at(i)))
+                .collect(),
+        )),
+        other => ok(&other?),
+    }
 }
+
+/// Applies the items in one transaction, re-checking that the campaign is still open.
+pub async fn write_contacts(
+    ctx: Ctx<'_>,
+    target: Target,
+    items: Vec<ContactWrite>,
+) -> Result<store::Upserted, StoreError> {
+    ctx.app
+        .store
+        .write(move |conn| {
+            if let Some(id) = &target.scope.campaign_id {
+                let campaign =
+                    campaigns::resolve(conn, &target.scope.org, id)?.ok_or(StoreError::NotFound)?;
+                if campaign.status.as_str() == "closed" {
+                    return Err(StoreError::Refused(
+                        "Cannot add contacts to a closed campaign".into(),
+                    ));
+                }
+            }
+            store::upsert(conn, &target.scope, &target.default_timezone, &items)
+        })
+        .await
+}
+
+pub fn missing_numbers(raw_item: &str, loc: &Loc) -> Problem {
+    let mut check = Checker::default();
+    let input: Value = serde_json::from_str(raw_item).unwrap_or(Value::Null);
+    check.missing(&loc.at("phone_numbers"), &input);
+    check.problems.remove(0)
+}
+
+/// An item read from the request: its raw text (for error inputs), the write, and the numbers
+/// still to normalise.
+pub struct Item {
+    pub raw: String,
+    pub write: ContactWrite,
+    pub numbers: Option<Vec<String>>,
+    pub agent_number: Field<String>,
+}
+
+/// Reads `{"contacts": [...]}` without touching the database: every shape and type problem.
+fn read_upsert_body(body: &[u8]) -> ApiResult<Vec<Item>> {
+    let top: &RawValue = super::parse_json_borrowed(body)?;
+    let mut check = Checker::default();
+    let loc = Loc::body();
+    let Ok(fields) = serde_json::from_str::<HashMap<String, &RawValue>>(top.get()) else {
+        check.object(&to_value(top), &loc);
+        return Err(ApiError::Invalid(check.problems));
+    };
+    let Some(list) = fields.get("contacts") else {
+        check.missing(&loc.at("contacts"), &to_value(top));
+        return Err(ApiError::Invalid(check.problems));
+    };
+    let loc = loc.at("contacts");
+    let Ok(raw_items) = serde_json::from_str::<Vec<&RawValue>>(list.get()) else {
+        check.list(&to_value(list), &loc, 1, MAX_ITEMS);
+        return Err(ApiError::Invalid(check.problems));
+    };
+    if raw_items.is_empty() || raw_items.len() > MAX_ITEMS {
+        check.list(
+            &Value::Array(vec![Value::Null; raw_items.len()]),
+            &loc,
+            1,
+            MAX_ITEMS,
+        );
+        // The list itself is not echoed back: it can be large.
+        check
+            .problems
+            .iter_mut()
+            .for_each(|p| p.input = json!(format!("{} items", raw_items.len())));
+        return Err(ApiError::Invalid(check.problems));
+    }
+    let items: Vec<Option<Item>> = raw_items
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| read_item(&mut check, raw, &loc.at(i)))
+        .collect();
+    if !check.is_ok() {
+        return Err(ApiError::Invalid(check.problems));
+    }
+    Ok(items.into_iter().flatten().collect())
+}
+
+fn to_value(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+}
+
+/// Reads one ContactIn. Free-form objects (`data`, `agent_config`) stay raw, so their key order
+/// and number text are kept.
+pub fn read_item(c: &mut Checker, raw: &RawValue, loc: &Loc) -> Option<Item> {
+    let Ok(fields) = serde_json::from_str::<HashMap<String, &RawValue>>(raw.get()) else {
+        c.object(&to_value(raw), loc);
+        return None;
+    };
+    let value = |key: &str| fields.get(key).map(|raw| to_value(raw));
+    let map: serde_json::Map<String, Value> = [
+        "id",
+        "external_id",
+        "phone_numbers",
+        "timezone",
+        "scheduled_at",
+        "agent_id",
+        "agent_number",
+        "agent_version",
+        "initial_context",
+    ]
+    .into_iter()
+    .filter_map(|key| value(key).map(|v| (key.to_string(), v)))
+    .collect();
+
+    let id = c.optional(&map, "id", loc, |c, v, l| c.uuid(v, l));
+    let external_id = c.nullable(&map, "external_id", loc, external_id);
+    let numbers = c.optional(&map, "phone_numbers", loc, |c, v, l| {
+        let items = c.list(v, l, 1, MAX_NUMBERS)?;
+        let numbers: Vec<Option<String>> = items
+            .iter()
+            .enumerate()
+            .map(|(j, n)| c.string(n, &l.at(j), 1, 100))
+            .collect();
+        numbers.into_iter().collect::<Option<Vec<_>>>()
+    });
+    let data = match fields.get("data") {
+        None => Some(None),
+        Some(raw) => free_object(c, raw, &loc.at("data")).map(Some),
+    };
+    let timezone = c.nullable(&map, "timezone", loc, timezone);
+    let scheduled_at = c.nullable(&map, "scheduled_at", loc, scheduled_at);
+    let agent_id = c.nullable(&map, "agent_id", loc, |c, v, l| c.string(v, l, 1, 255));
+    let agent_config = match fields.get("agent_config") {
+        None => Some(Field::Absent),
+        Some(raw) if raw.get() == "null" => Some(Field::Null),
+        Some(raw) => free_object(c, raw, &loc.at("agent_config")).map(Field::Set),
+    };
+    let agent_number = c.nullable(&map, "agent_number", loc, |c, v, l| c.string(v, l, 1, 100));
+    let agent_version = c.nullable(&map, "agent_version", loc, |c, v, l| {
+        c.int(v, l, 1, i32::MAX.into())
+    });
+    let initial_context = c.nullable(&map, "initial_context", loc, |c, v, l| {
+        c.string(v, l, 0, 10_000)
+    });
+
+    Some(Item {
+        raw: raw.get().to_string(),
+        write: ContactWrite {
+            id: id?,
+            external_id: external_id?.update(),
+            phone_numbers: None,
+            data: data?,
+            timezone: timezone?.update(),
+            scheduled_at: scheduled_at?.update(),
+            agent_id: agent_id?.update(),
+            agent_config: agent_config?.update(),
+            agent_number: None,
+            agent_version: agent_version?.update(),
+            initial_context: initial_context?.update(),
+        },
+        numbers: numbers?,
+        agent_number: agent_number?,
+    })
+}
+
+/// A contact external_id: 1–255 characters, and not one that URL clean-up would rewrite.
+pub fn external_id(c: &mut Checker, value: &Value, loc: &Loc) -> Option<String> {
+    let text = c.string(value, loc, 1, 255)?;
+    if matches!(text.as_str(), "default" | "." | "..") {
+        c.value_error(
+            loc,
+            format!("'{text}' cannot be used as an external_id"),
+            value,
+        );
+        return None;
+    }
+    Some(text)
+}
+
+/// Checks the text of a local or offset date-time; it is read in the contact's zone on write.
+fn scheduled_at(c: &mut Checker, value: &Value, loc: &Loc) -> Option<String> {
+    let text = c.string(value, loc, 1, 64)?;
+    if time::parse_instant(&text, &jiff::tz::TimeZone::UTC).is_none() {
+        let msg = "Input should be a valid datetime: RFC 3339 with an offset, or a local YYYY-MM-DDTHH:MM[:SS]";
+        c.push("datetime_parsing", loc, msg, value, None);
+        return None;
+    }
+    Some(text)
+}
+
+/// A JSON object kept as its compact text, within the size and depth bounds.
+fn free_object(c: &mut Checker, raw: &RawValue, loc: &Loc) -> Option<String> {
+    if !raw.get().starts_with('{') {
+        c.object(&to_value(raw), loc);
+        return None;
+    }
+    let (text, depth) = compact(raw.get());
+    if text.len() > MAX_OBJECT_BYTES {
+        c.value_error(
+            loc,
+            format!(
+                "object is {} bytes as compact JSON; at most {MAX_OBJECT_BYTES} are allowed",
+                text.len()
+            ),
+            &json!("…"),
+        );
+        return None;
+    }
+    if depth > MAX_OBJECT_DEPTH {
+        c.value_error(
+            loc,
+            format!("object is nested {depth} levels deep; at most {MAX_OBJECT_DEPTH} are allowed"),
+            &json!("…"),
+        );
+        return None;
+    }
+    Some(text)
+}
+
+/// Normalises every number with the target's region; every bad one is reported.
+pub fn normalise_items(mut items: Vec<Item>, region: Option<Region>) -> ApiResult<Vec<Item>> {
+    let mut check = Checker::default();
+    for (i, item) in items.iter_mut().enumerate() {
+        let loc = Loc::body().at("contacts").at(i);
+        if let Some(numbers) = &item.numbers {
+            item.write.phone_numbers =
+                normalise_numbers(&mut check, numbers, region, &loc.at("phone_numbers"));
+        }
+        item.write.agent_number = match &item.agent_number {
+            Field::Absent => None,
+            Field::Null => Some(None),
+            Field::Set(raw) => {
+                normalise_one(&mut check, raw, region, &loc.at("agent_number")).map(Some)
+            }
+        };
+    }
+    if !check.is_ok() {
+        return Err(ApiError::Invalid(check.problems));
+    }
+    Ok(items)
+}
+
+/// The numbers as a JSON array of E.164 strings, duplicates dropped (first kept).
+pub fn normalise_numbers(
+    check: &mut Checker,
+    numbers: &[String],
+    region: Option<Region>,
+    loc: &Loc,
+) -> Option<String> {
+    let mut normalised: Vec<String> = Vec::with_capacity(numbers.len());
+    let mut ok = true;
+    for (j, raw) in numbers.iter().enumerate() {
+        match normalise_one(check, raw, region, &loc.at(j)) {
+            Some(number) if !normalised.contains(&number) => normalised.push(number),
+            Some(_) => {}
+            None => ok = false,
+        }
+    }
+    ok.then(|| serde_json::to_string(&normalised).expect("strings serialise"))
+}
+
+fn normalise_one(
+    check: &mut Checker,
+    raw: &str,
+    region: Option<Region>,
+    loc: &Loc,
+) -> Option<String> {
+    match phone::normalise(raw, region) {
+        Ok(number) => Some(number),
+        Err(msg) => {
+            check.value_error(loc, msg, &Value::String(raw.to_string()));
+            None
+        }
+    }
+}
+
 pub async fn list(
-    _ctx: Ctx<'_>,
-    _id: &str,
-    _request: &mut Request,
+    ctx: Ctx<'_>,
+    id: &str,
+    request: &mut Request,
 ) -> ApiResult<warp::reply::Response> {
-    Err(ApiError::NotFound("Campaign not found"))
+    let mut check = Checker::default();
+    let (mut limit, mut offset, mut after) = (100, None, None);
+    let mut statuses: Vec<&'static str> = Vec::new();
+    for (name, value) in request.query_pairs() {
+        let loc = Loc::query().at(name.as_str());
+        match name.as_str() {
+            "limit" => limit = check.int_text(&value, &loc, 1, 1000).unwrap_or(limit),
+            "offset" => offset = check.int_text(&value, &loc, 0, i64::MAX),
+            "status" => {
+                statuses.extend(check.one_of(&Value::String(value), &loc, &CONTACT_STATUSES))
+            }
+            "after" => after = check.uuid(&Value::String(value), &loc),
+            _ => {}
+        }
+    }
+    if offset.is_some() && after.is_some() {
+        check.value_error(
+            &Loc::query().at("after"),
+            "use either offset or after, not both",
+            &Value::Null,
+        );
+    }
+    if !check.is_ok() {
+        return Err(ApiError::Invalid(check.problems));
+    }
+    let target = target(ctx, id).await?;
+    let start = after
+        .clone()
+        .map_or(PageStart::Offset(offset.unwrap_or(0)), PageStart::After);
+    let listed = ctx
+        .app
+        .store
+        .read(move |conn| store::list(conn, &target.scope, &statuses, &start, limit))
+        .await;
+    let (contacts, total) = match listed {
+        Err(StoreError::NotFound) => {
+            let after = Value::String(after.unwrap_or_default());
+            check.value_error(
+                &Loc::query().at("after"),
+                "no contact with this id in this campaign",
+                &after,
+            );
+            return Err(ApiError::Invalid(check.problems));
+        }
+        other => other?,
+    };
+    ok(
+        &json!({"contacts": contacts, "total": total, "limit": limit, "offset": offset.unwrap_or(0)}),
+    )
 }
-pub async fn get(_ctx: Ctx<'_>, _id: &str, _contact: &str) -> ApiResult<warp::reply::Response> {
-    Err(ApiError::NotFound("Campaign not found"))
+
+pub async fn get(ctx: Ctx<'_>, id: &str, contact: &str) -> ApiResult<warp::reply::Response> {
+    let target = target(ctx, id).await?;
+    let contact = contact.to_string();
+    let found = ctx
+        .app
+        .store
+        .read(move |conn| store::resolve(conn, &target.scope, &contact))
+        .await?;
+    ok(&found.ok_or(CONTACT_NOT_FOUND)?)
 }
-pub async fn delete(_ctx: Ctx<'_>, _id: &str, _contact: &str) -> ApiResult<warp::reply::Response> {
-    Err(ApiError::NotFound("Campaign not found"))
+
+pub async fn delete(ctx: Ctx<'_>, id: &str, contact: &str) -> ApiResult<warp::reply::Response> {
+    let target = target(ctx, id).await?;
+    let contact = contact.to_string();
+    match ctx
+        .app
+        .store
+        .write(move |conn| store::delete(conn, &target.scope, &contact))
+        .await
+    {
+        Err(StoreError::NotFound) => Err(CONTACT_NOT_FOUND),
+        other => other.map_err(ApiError::from).and_then(|()| no_content()),
+    }
 }
+
+pub async fn stats(ctx: Ctx<'_>, id: &str) -> ApiResult<warp::reply::Response> {
+    let (org, id) = (ctx.org(), id.to_string());
+    let stats = ctx
+        .app
+        .store
+        .read(move |conn| {
+            let Some(campaign) = campaigns::resolve(conn, &org, &id)? else {
+                return Ok(Err(CAMPAIGN_NOT_FOUND));
+            };
+            let counts = store::counts(conn, &Scope { org: org.clone(), campaign_id: Some(campaign.id.clone()) })?;
+            let (limit, active_calls) = orgs::concurrency(conn, &org)?;
+            Ok(Ok(json!({
+                "campaign_id": campaign.id,
+                "status": campaign.status.as_str(),
+                "contacts": {
+                    "total": counts.total(),
+                    "pending": counts.pending,
+                    "in_progress": counts.locked + counts.in_progress,
+                    "completed": counts.completed,
+                    "exhausted": counts.exhausted,
+                },
+                "attempts": {"total": counts.attempts, "average_per_contact": average(counts.attempts, counts.total())},
+                "active_calls": active_calls,
+                "concurrency_limit": limit,
+            })))
+        })
+        .await??;
+    ok(&stats)
+}
+
+/// `attempts / contacts` to two decimals, ties to even on the exact binary value as Python's
+/// `round()` does (Rust's formatting rounds the exact value the same way); 0.0 when either is 0.
+fn average(attempts: i64, contacts: i64) -> f64 {
+    if attempts == 0 || contacts == 0 {
+        return 0.0;
+    }
+    format!("{:.2}", attempts as f64 / contacts as f64)
+        .parse()
+        .expect("a formatted float parses")
+}
+
 pub async fn import(
     _ctx: Ctx<'_>,
     _id: &str,
     _request: &mut Request,
 ) -> ApiResult<warp::reply::Response> {
-    Err(ApiError::NotFound("Campaign not found"))
+    Err(ApiError::NotFound("Not Found"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn averages_round_like_python() {
+        assert_eq!(super::average(9, 8), 1.12);
+        assert_eq!(super::average(3, 8), 0.38);
+        assert_eq!(super::average(1, 8), 0.12);
+        assert_eq!(super::average(1730, 1240), 1.4);
+        assert_eq!(super::average(0, 8), 0.0);
+        assert_eq!(super::average(2, 3), 0.67);
+    }
 }

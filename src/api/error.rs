@@ -32,6 +32,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(detail) => ApiError::Conflict(detail),
             StoreError::Refused(detail) => ApiError::BadRequest(detail),
             StoreError::Busy => ApiError::Busy,
+            StoreError::MissingNumbers(items) => {
+                ApiError::Internal(format!("unreported missing numbers: {items:?}"))
+            }
             StoreError::Other(cause) => ApiError::Internal(cause),
         }
     }

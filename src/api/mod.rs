@@ -78,6 +78,29 @@ impl Request {
     }
 }
 
+/// The body as borrowed raw JSON (checked to be JSON), for handlers that keep parts of it as sent.
+pub fn parse_json_borrowed(body: &[u8]) -> ApiResult<&serde_json::value::RawValue> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| json_invalid(body, "the body is not UTF-8".into()))?;
+    serde_json::from_str(text).map_err(|error| json_invalid(body, error.to_string()))
+}
+
+fn json_invalid(body: &[u8], error: String) -> ApiError {
+    let mut checker = Checker::default();
+    let ctx = serde_json::json!({"error": error});
+    let input = serde_json::Value::String(
+        String::from_utf8_lossy(&body[..body.len().min(1000)]).into_owned(),
+    );
+    checker.push(
+        "json_invalid",
+        &Loc::body(),
+        "JSON decode error",
+        &input,
+        Some(ctx),
+    );
+    ApiError::Invalid(checker.problems)
+}
+
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|error| {
         let mut checker = Checker::default();
@@ -231,7 +254,7 @@ async fn dispatch(
         (Route::Campaign(id), Method::GET) => campaigns::get(ctx, &id).await,
         (Route::Campaign(id), _) => campaigns::update(ctx, &id, request).await,
         (Route::Lifecycle(id, action), _) => campaigns::lifecycle(ctx, &id, action).await,
-        (Route::Stats(id), _) => campaigns::stats(ctx, &id).await,
+        (Route::Stats(id), _) => contacts::stats(ctx, &id).await,
         (Route::Contacts(id), Method::GET) => contacts::list(ctx, &id, request).await,
         (Route::Contacts(id), _) => contacts::upsert(ctx, &id, request).await,
         (Route::ContactsImport(id), Method::POST) => contacts::import(ctx, &id, request).await,

@@ -1,8 +1,11 @@
 //! Phone numbers: parsed with a region, accepted only when the metadata calls them valid, and
 //! written in E.164.
 
-use phonenumber::country;
-use phonenumber::metadata::DATABASE;
+use phonenumber::metadata::{DATABASE, Descriptor};
+use phonenumber::{PhoneNumber, country};
+use regex::Regex;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::str::FromStr;
 
 /// The libphonenumber metadata compiled in through the `phonenumber` crate (pinned in Cargo.lock;
@@ -46,10 +49,70 @@ pub fn normalise(raw: &str, region: Option<Region>) -> Result<String, String> {
         return Err(refuse());
     }
     let number = phonenumber::parse(region.map(|r| r.0), raw).map_err(|_| refuse())?;
-    if !phonenumber::is_valid(&number) {
+    if !phonenumber::is_valid(&number) || !matches_a_number_type(&number) {
         return Err(refuse());
     }
     Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// libphonenumber calls a number valid only when its national number matches a number type's
+/// pattern as a whole; the `phonenumber` crate checks only that a match starts at the first
+/// digit, so it accepts numbers with extra digits. This closes that gap with the same metadata.
+fn matches_a_number_type(number: &PhoneNumber) -> bool {
+    let code = number.code().value();
+    // The national significant number, leading zeros included (Italy), as E.164 writes it.
+    let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+    let national = &e164[1 + code.to_string().len()..];
+    // A calling code shared by several regions (+1, +7, …) is valid when one region's plan fits.
+    let regions = DATABASE.by_code(&code).unwrap_or_default();
+    regions.into_iter().any(|meta| {
+        let kinds = meta.descriptors();
+        let general = kinds.general();
+        whole_match(general, national, &[])
+            && [
+                kinds.fixed_line(),
+                kinds.mobile(),
+                kinds.toll_free(),
+                kinds.premium_rate(),
+                kinds.shared_cost(),
+                kinds.personal_number(),
+                kinds.voip(),
+                kinds.pager(),
+                kinds.uan(),
+                kinds.voicemail(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|kind| whole_match(kind, national, general.possible_length()))
+    })
+}
+
+/// Whether `national` has one of the descriptor's possible lengths (else the general ones) and
+/// matches its pattern from the first digit to the last.
+fn whole_match(descriptor: &Descriptor, national: &str, general_lengths: &[u16]) -> bool {
+    let lengths = match descriptor.possible_length() {
+        [] => general_lengths,
+        own => own,
+    };
+    if !lengths.is_empty() && !lengths.contains(&(national.len() as u16)) {
+        return false;
+    }
+    thread_local! {
+        static ANCHORED: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+    }
+    let pattern = descriptor.national_number().as_str();
+    ANCHORED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(pattern) {
+            // The metadata patterns carry layout white space, as the crate reads them.
+            let compact: String = pattern.split_whitespace().collect();
+            let Ok(anchored) = Regex::new(&format!("^(?:{compact})$")) else {
+                return false;
+            };
+            cache.insert(pattern.to_string(), anchored);
+        }
+        cache[pattern].is_match(national)
+    })
 }
 
 #[cfg(test)]
@@ -59,16 +122,17 @@ mod tests {
     #[test]
     fn valid_numbers_become_e164() {
         let us = Some(Region::US);
+        assert_eq!(normalise("(415) 555-0123", us).unwrap(), "+14155550123");
         assert_eq!(
-            normalise("(415) 555-0123", us).unwrap_err(),
-            "'(415) 555-0123' is not a valid phone number for region US"
+            normalise("12", us).unwrap_err(),
+            "'12' is not a valid phone number for region US"
         );
         assert_eq!(normalise("+1 650-253-0000", us).unwrap(), "+16502530000");
         assert_eq!(normalise("650 253 0000", us).unwrap(), "+16502530000");
         assert!(normalise("555-0100", us).is_err());
         assert_eq!(
-            normalise("020 7946 0018", Region::parse("gb")).unwrap_err(),
-            "'020 7946 0018' is not a valid phone number for region GB"
+            normalise("020 7946", Region::parse("gb")).unwrap_err(),
+            "'020 7946' is not a valid phone number for region GB"
         );
         assert_eq!(
             normalise("020 7031 3000", Region::parse("gb")).unwrap(),

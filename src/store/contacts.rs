@@ -1,1 +1,510 @@
-//! Contacts.
+//! Contacts of a campaign (or the organisation's ad-hoc contacts), their attempts, and the
+//! counters that stats and list totals read instead of scanning.
+
+use super::{StoreError, StoreResult};
+use crate::domain::ids::new_id;
+use crate::domain::time;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+/// Where contacts live: a campaign, or the organisation's ad-hoc contacts (`default`).
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub org: String,
+    /// `None` for ad-hoc contacts.
+    pub campaign_id: Option<String>,
+}
+
+impl Scope {
+    /// The key of the scope's counters row and external-id namespace.
+    fn key(&self) -> &str {
+        self.campaign_id.as_deref().unwrap_or("")
+    }
+}
+
+/// A contact in the API's shape. JSON columns are passed through as stored, so `data` comes back
+/// exactly as it was sent.
+#[derive(Debug, Serialize)]
+pub struct Contact {
+    pub id: String,
+    pub campaign_id: Option<String>,
+    pub external_id: Option<String>,
+    pub phone_numbers: Box<RawValue>,
+    pub data: Box<RawValue>,
+    pub timezone: Option<String>,
+    pub scheduled_at: Option<String>,
+    pub agent_id: Option<String>,
+    pub agent_config: Option<Box<RawValue>>,
+    pub agent_number: Option<String>,
+    pub agent_version: Option<i64>,
+    pub initial_context: Option<String>,
+    pub status: String,
+    pub attempt_count: i64,
+    pub next_attempt_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub attempts: Vec<Attempt>,
+    #[serde(skip)]
+    seq: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Attempt {
+    pub id: String,
+    pub phone_number: String,
+    pub conversation_id: Option<String>,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+}
+
+const COLUMNS: &str = "seq, id, campaign_id, external_id, phone_numbers, data, timezone, scheduled_at, \
+    agent_id, agent_config, agent_number, agent_version, initial_context, status, attempt_count, \
+    next_attempt_at, created_at, updated_at";
+
+fn raw(text: String) -> rusqlite::Result<Box<RawValue>> {
+    RawValue::from_string(text).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
+    Ok(Contact {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        campaign_id: row.get(2)?,
+        external_id: row.get(3)?,
+        phone_numbers: raw(row.get(4)?)?,
+        data: raw(row.get(5)?)?,
+        timezone: row.get(6)?,
+        scheduled_at: row.get(7)?,
+        agent_id: row.get(8)?,
+        agent_config: row.get::<_, Option<String>>(9)?.map(raw).transpose()?,
+        agent_number: row.get(10)?,
+        agent_version: row.get(11)?,
+        initial_context: row.get(12)?,
+        status: row.get(13)?,
+        attempt_count: row.get(14)?,
+        next_attempt_at: row.get(15)?,
+        created_at: row.get(16)?,
+        updated_at: row.get(17)?,
+        attempts: Vec::new(),
+    })
+}
+
+/// Fills each contact's `attempts` (oldest first) with one query over the page's range.
+fn with_attempts(conn: &Connection, mut contacts: Vec<Contact>) -> StoreResult<Vec<Contact>> {
+    let (Some(first), Some(last)) = (contacts.first(), contacts.last()) else {
+        return Ok(contacts);
+    };
+    let (low, high) = (first.seq.min(last.seq), first.seq.max(last.seq));
+    let mut stmt = conn.prepare_cached(
+        "SELECT contact_seq, id, phone_number, conversation_id, status, outcome, started_at, ended_at
+         FROM attempts WHERE contact_seq BETWEEN ?1 AND ?2 ORDER BY contact_seq, started_at, id",
+    )?;
+    let mut rows = stmt.query(params![low, high])?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        if let Some(contact) = contacts.iter_mut().find(|c| c.seq == seq) {
+            contact.attempts.push(Attempt {
+                id: row.get(1)?,
+                phone_number: row.get(2)?,
+                conversation_id: row.get(3)?,
+                status: row.get(4)?,
+                outcome: row.get(5)?,
+                started_at: row.get(6)?,
+                ended_at: row.get(7)?,
+            });
+        }
+    }
+    Ok(contacts)
+}
+
+/// Finds a contact by UUID first, then by external_id, within the scope.
+pub fn resolve(
+    conn: &Connection,
+    scope: &Scope,
+    id_or_external: &str,
+) -> StoreResult<Option<Contact>> {
+    if let Some(id) = crate::domain::ids::parse_uuid(id_or_external) {
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM contacts WHERE organization_id = ?1 AND id = ?2 AND campaign_id IS ?3"
+            ))?
+            .query_row(params![scope.org, id, scope.campaign_id], from_row)
+            .optional()?;
+        if found.is_some() {
+            return Ok(with_attempts(conn, found.into_iter().collect())?.pop());
+        }
+    }
+    let found = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM contacts
+             WHERE organization_id = ?1 AND ifnull(campaign_id, '') = ?2 AND external_id = ?3"
+        ))?
+        .query_row(params![scope.org, scope.key(), id_or_external], from_row)
+        .optional()?;
+    Ok(with_attempts(conn, found.into_iter().collect())?.pop())
+}
+
+/// Counts by status, and attempts, of a scope.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Counts {
+    pub pending: i64,
+    pub locked: i64,
+    pub in_progress: i64,
+    pub completed: i64,
+    pub exhausted: i64,
+    pub attempts: i64,
+}
+
+impl Counts {
+    pub fn of_status(&self, status: &str) -> i64 {
+        match status {
+            "pending" => self.pending,
+            "locked" => self.locked,
+            "in_progress" => self.in_progress,
+            "completed" => self.completed,
+            "exhausted" => self.exhausted,
+            _ => 0,
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.pending + self.locked + self.in_progress + self.completed + self.exhausted
+    }
+}
+
+pub fn counts(conn: &Connection, scope: &Scope) -> StoreResult<Counts> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT pending, locked, in_progress, completed, exhausted, attempts FROM contact_counts
+             WHERE organization_id = ?1 AND scope = ?2",
+        )?
+        .query_row(params![scope.org, scope.key()], |r| {
+            Ok(Counts {
+                pending: r.get(0)?,
+                locked: r.get(1)?,
+                in_progress: r.get(2)?,
+                completed: r.get(3)?,
+                exhausted: r.get(4)?,
+                attempts: r.get(5)?,
+            })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Where a page starts: an offset, or after a given contact (keyset).
+#[derive(Clone, Debug)]
+pub enum PageStart {
+    Offset(i64),
+    After(String),
+}
+
+/// A page of contacts in insertion order, with the filter's total (from the counters).
+pub fn list(
+    conn: &Connection,
+    scope: &Scope,
+    statuses: &[&'static str],
+    start: &PageStart,
+    limit: i64,
+) -> StoreResult<(Vec<Contact>, i64)> {
+    let counts = counts(conn, scope)?;
+    let total = if statuses.is_empty() {
+        counts.total()
+    } else {
+        statuses.iter().map(|s| counts.of_status(s)).sum()
+    };
+    let (after_seq, offset) = match start {
+        PageStart::Offset(offset) => (0, *offset),
+        PageStart::After(id) => {
+            let seq: Option<i64> = conn
+                .prepare_cached("SELECT seq FROM contacts WHERE organization_id = ?1 AND id = ?2 AND campaign_id IS ?3")?
+                .query_row(params![scope.org, id, scope.campaign_id], |r| r.get(0))
+                .optional()?;
+            (seq.ok_or(StoreError::NotFound)?, 0)
+        }
+    };
+    let status_filter = if statuses.is_empty() {
+        String::new()
+    } else {
+        format!(" AND status IN ({})", vec!["?"; statuses.len()].join(", "))
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM contacts
+         WHERE organization_id = ? AND campaign_id IS ? AND seq > ?{status_filter}
+         ORDER BY seq LIMIT ? OFFSET ?"
+    );
+    let mut values: Vec<rusqlite::types::Value> = vec![
+        scope.org.clone().into(),
+        scope.campaign_id.clone().into(),
+        after_seq.into(),
+    ];
+    values.extend(
+        statuses
+            .iter()
+            .map(|s| rusqlite::types::Value::from(s.to_string())),
+    );
+    values.extend([limit.into(), offset.into()]);
+    let contacts = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(values), from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((with_attempts(conn, contacts)?, total))
+}
+
+/// Deletes a contact (and its attempts); 409 while it is being dialled.
+pub fn delete(conn: &Connection, scope: &Scope, id_or_external: &str) -> StoreResult<()> {
+    let contact = resolve(conn, scope, id_or_external)?.ok_or(StoreError::NotFound)?;
+    if matches!(contact.status.as_str(), "locked" | "in_progress") {
+        return Err(StoreError::Conflict("Contact is being dialed".into()));
+    }
+    conn.prepare_cached("DELETE FROM contacts WHERE seq = ?1")?
+        .execute([contact.seq])?;
+    Ok(())
+}
+
+/// A field of an upsert item: absent keeps the stored value, `Some(None)` clears it.
+pub type Change<T> = Option<Option<T>>;
+
+/// One validated upsert item, its numbers already normalised.
+#[derive(Clone, Debug, Default)]
+pub struct ContactWrite {
+    pub id: Option<String>,
+    pub external_id: Change<String>,
+    /// JSON array text of E.164 numbers.
+    pub phone_numbers: Option<String>,
+    /// Compact JSON object text.
+    pub data: Option<String>,
+    pub timezone: Change<String>,
+    /// As sent: RFC 3339 with an offset, or a local date-time read in the contact's timezone.
+    pub scheduled_at: Change<String>,
+    pub agent_id: Change<String>,
+    pub agent_config: Change<String>,
+    pub agent_number: Change<String>,
+    pub agent_version: Change<i64>,
+    pub initial_context: Change<String>,
+}
+
+/// What an upsert did.
+#[derive(Debug, Serialize)]
+pub struct Upserted {
+    pub inserted: usize,
+    pub updated: usize,
+    pub contact_ids: Vec<String>,
+}
+
+/// The stored writable fields of a contact, as one comparable tuple.
+#[derive(Clone, Debug, PartialEq)]
+struct Stored {
+    seq: i64,
+    id: String,
+    external_id: Option<String>,
+    phone_numbers: String,
+    data: String,
+    timezone: Option<String>,
+    scheduled_at: Option<String>,
+    agent_id: Option<String>,
+    agent_config: Option<String>,
+    agent_number: Option<String>,
+    agent_version: Option<i64>,
+    initial_context: Option<String>,
+}
+
+const STORED: &str = "seq, id, external_id, phone_numbers, data, timezone, scheduled_at, agent_id, \
+    agent_config, agent_number, agent_version, initial_context";
+
+fn stored_row(row: &Row<'_>) -> rusqlite::Result<(Stored, Option<String>)> {
+    Ok((
+        Stored {
+            seq: row.get(0)?,
+            id: row.get(1)?,
+            external_id: row.get(2)?,
+            phone_numbers: row.get(3)?,
+            data: row.get(4)?,
+            timezone: row.get(5)?,
+            scheduled_at: row.get(6)?,
+            agent_id: row.get(7)?,
+            agent_config: row.get(8)?,
+            agent_number: row.get(9)?,
+            agent_version: row.get(10)?,
+            initial_context: row.get(11)?,
+        },
+        row.get(12)?,
+    ))
+}
+
+/// Applies the items in order, as if one by one (spec §5.2). `default_timezone` reads local
+/// `scheduled_at` values of contacts without a timezone. Inserts without numbers
+/// (`MissingNumbers`, all of them) come before the first conflict (`Conflict`); either error
+/// leaves the caller to roll back, as the writer's savepoint does.
+pub fn upsert(
+    conn: &Connection,
+    scope: &Scope,
+    default_timezone: &str,
+    items: &[ContactWrite],
+) -> StoreResult<Upserted> {
+    let now = time::now_text();
+    let (mut inserted, mut updated) = (0, 0);
+    let mut contact_ids = Vec::with_capacity(items.len());
+    let mut missing_numbers = Vec::new();
+    let mut conflict: Option<String> = None;
+
+    let mut by_id = conn.prepare_cached(&format!(
+        "SELECT {STORED}, ifnull(campaign_id, '') FROM contacts WHERE organization_id = ?1 AND id = ?2"
+    ))?;
+    let mut by_external = conn.prepare_cached(&format!(
+        "SELECT {STORED}, NULL FROM contacts WHERE organization_id = ?1 AND ifnull(campaign_id, '') = ?2 AND external_id = ?3"
+    ))?;
+
+    for (index, item) in items.iter().enumerate() {
+        let with_id = match &item.id {
+            Some(id) => by_id
+                .query_row(params![scope.org, id], stored_row)
+                .optional()?,
+            None => None,
+        };
+        let external = item.external_id.clone().flatten();
+        let with_external = match &external {
+            Some(external) => by_external
+                .query_row(params![scope.org, scope.key(), external], stored_row)
+                .optional()?,
+            None => None,
+        };
+        let existing = match (&item.id, with_id, with_external) {
+            (Some(id), Some((_, owner)), _) if owner.as_deref() != Some(scope.key()) => {
+                conflict.get_or_insert(format!("Contact id {id} is already in use"));
+                continue;
+            }
+            (Some(id), Some((by_id, _)), Some((by_ext, _))) if by_id.seq != by_ext.seq => {
+                conflict.get_or_insert(mismatch(id, external.as_deref()));
+                continue;
+            }
+            (Some(id), None, Some(_)) => {
+                conflict.get_or_insert(mismatch(id, external.as_deref()));
+                continue;
+            }
+            (Some(_), Some((stored, _)), _) => Some(stored),
+            (None, _, Some((stored, _))) => Some(stored),
+            _ => None,
+        };
+        match existing {
+            Some(stored) => {
+                let merged = merge(&stored, item, default_timezone);
+                if merged != stored {
+                    write_update(conn, &merged, &now)?;
+                }
+                contact_ids.push(stored.id);
+                updated += 1;
+            }
+            None => {
+                let Some(phone_numbers) = &item.phone_numbers else {
+                    missing_numbers.push(index);
+                    continue;
+                };
+                let blank = Stored {
+                    seq: 0,
+                    id: item.id.clone().unwrap_or_else(new_id),
+                    external_id: None,
+                    phone_numbers: phone_numbers.clone(),
+                    data: "{}".into(),
+                    timezone: None,
+                    scheduled_at: None,
+                    agent_id: None,
+                    agent_config: None,
+                    agent_number: None,
+                    agent_version: None,
+                    initial_context: None,
+                };
+                let new = merge(&blank, item, default_timezone);
+                write_insert(conn, scope, &new, &now)?;
+                contact_ids.push(new.id);
+                inserted += 1;
+            }
+        }
+    }
+    if !missing_numbers.is_empty() {
+        return Err(StoreError::MissingNumbers(missing_numbers));
+    }
+    if let Some(detail) = conflict {
+        return Err(StoreError::Conflict(detail));
+    }
+    Ok(Upserted {
+        inserted,
+        updated,
+        contact_ids,
+    })
+}
+
+fn mismatch(id: &str, external_id: Option<&str>) -> String {
+    format!(
+        "Contact id {id} does not match external_id '{}'",
+        external_id.unwrap_or_default()
+    )
+}
+
+/// The stored fields with the item's present fields applied.
+fn merge(stored: &Stored, item: &ContactWrite, default_timezone: &str) -> Stored {
+    fn apply<T: Clone>(stored: &Option<T>, change: &Change<T>) -> Option<T> {
+        change.clone().unwrap_or_else(|| stored.clone())
+    }
+    let timezone = apply(&stored.timezone, &item.timezone);
+    // A local scheduled_at is read in the timezone the contact has once the item is applied.
+    let scheduled_at = match &item.scheduled_at {
+        Some(Some(text)) => {
+            let zone_name = timezone.as_deref().unwrap_or(default_timezone);
+            let zone = time::time_zone(zone_name).unwrap_or(jiff::tz::TimeZone::UTC);
+            time::parse_instant(text, &zone).map(time::format)
+        }
+        Some(None) => None,
+        None => stored.scheduled_at.clone(),
+    };
+    Stored {
+        seq: stored.seq,
+        id: stored.id.clone(),
+        external_id: apply(&stored.external_id, &item.external_id),
+        phone_numbers: item
+            .phone_numbers
+            .clone()
+            .unwrap_or_else(|| stored.phone_numbers.clone()),
+        data: item.data.clone().unwrap_or_else(|| stored.data.clone()),
+        timezone,
+        scheduled_at,
+        agent_id: apply(&stored.agent_id, &item.agent_id),
+        agent_config: apply(&stored.agent_config, &item.agent_config),
+        agent_number: apply(&stored.agent_number, &item.agent_number),
+        agent_version: apply(&stored.agent_version, &item.agent_version),
+        initial_context: apply(&stored.initial_context, &item.initial_context),
+    }
+}
+
+fn write_insert(conn: &Connection, scope: &Scope, c: &Stored, now: &str) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO contacts (id, organization_id, campaign_id, external_id, phone_numbers, data, timezone,
+            scheduled_at, agent_id, agent_config, agent_number, agent_version, initial_context,
+            next_attempt_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?8, ?14, ?14)",
+    )?
+    .execute(params![
+        c.id, scope.org, scope.campaign_id, c.external_id, c.phone_numbers, c.data, c.timezone, c.scheduled_at,
+        c.agent_id, c.agent_config, c.agent_number, c.agent_version, c.initial_context, now
+    ])?;
+    Ok(())
+}
+
+fn write_update(conn: &Connection, c: &Stored, now: &str) -> StoreResult<()> {
+    // A new scheduled_at moves the next attempt of a contact that has not been tried yet.
+    conn.prepare_cached(
+        "UPDATE contacts SET external_id = ?2, phone_numbers = ?3, data = ?4, timezone = ?5,
+            next_attempt_at = CASE WHEN attempt_count = 0 AND status = 'pending' THEN ?6 ELSE next_attempt_at END,
+            scheduled_at = ?6, agent_id = ?7, agent_config = ?8, agent_number = ?9, agent_version = ?10,
+            initial_context = ?11, updated_at = ?12
+         WHERE seq = ?1",
+    )?
+    .execute(params![
+        c.seq, c.external_id, c.phone_numbers, c.data, c.timezone, c.scheduled_at, c.agent_id, c.agent_config,
+        c.agent_number, c.agent_version, c.initial_context, now
+    ])?;
+    Ok(())
+}

@@ -35,6 +35,9 @@ pub enum StoreError {
     /// A lifecycle action in the wrong state; the text is the API's `detail`.
     #[error("{0}")]
     Refused(String),
+    /// Upsert items (by index) that turned out to be inserts but carry no `phone_numbers`.
+    #[error("items without phone numbers: {0:?}")]
+    MissingNumbers(Vec<usize>),
     #[error("the database is busy")]
     Busy,
     #[error("{0}")]
