@@ -148,7 +148,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
     let id = |at: usize| segments[at].clone();
     Some(match strs.as_slice() {
         ["healthz"] => (Route::Health, GET),
-        [""] => (Route::Root, GET),
+        [""] | ["admin"] => (Route::Root, GET),
         ["admin", rest @ ..] => (Route::Admin(rest.join("/")), GET),
         ["campaign", "openapi.json"] => (Route::OpenApi, GET),
         ["campaign", "timezones"] => (Route::Timezones, GET),
