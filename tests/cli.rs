@@ -1,0 +1,523 @@
+//! The real binary, run the way a user runs it: `serve`, the admin commands next to a running
+//! server, `--bootstrap-key`, `--ephemeral`, `--version`, and a database from a newer build.
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_campaignd");
+
+/// A `campaignd` command with none of its environment variables inherited.
+fn campaignd() -> Command {
+    let mut command = Command::new(BIN);
+    for var in [
+        "CAMPAIGND_DB",
+        "CAMPAIGND_LISTEN",
+        "CAMPAIGND_SYNCHRONOUS",
+        "CAMPAIGND_BOOTSTRAP_KEY",
+        "CAMPAIGND_LOG",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// Runs an admin command on `db` and expects it to succeed.
+fn admin(db: &Path, args: &[&str]) -> Output {
+    let output = campaignd()
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "campaignd {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout_of(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A running `campaignd serve`; stopped (SIGTERM, then SIGKILL) when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    stderr: Arc<Mutex<String>>,
+    lines: mpsc::Receiver<String>,
+    http: Client,
+}
+
+impl Server {
+    /// Starts `campaignd serve <args> --listen 127.0.0.1:<free port>` in `cwd` and waits until
+    /// /healthz answers.
+    async fn start(args: &[&str], cwd: &Path) -> Server {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = campaignd()
+            .arg("serve")
+            .args(args)
+            .args(["--listen", &listen])
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pipe = child.stderr.take().unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (send, lines) = mpsc::channel();
+        let all = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                all.lock().unwrap().push_str(&format!("{line}\n"));
+                let _ = send.send(line);
+            }
+        });
+        let server = Server {
+            child,
+            base: format!("http://{listen}"),
+            stderr,
+            lines,
+            http: Client::new(),
+        };
+        server.wait_healthy().await;
+        server
+    }
+
+    async fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = self.http.get(self.url("/healthz")).send().await
+                && response.status() == StatusCode::OK
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no /healthz after 30 s; stderr:\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The first `ak_…` printed on stderr (the bootstrap key).
+    fn printed_key(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(key) = line.split_whitespace().find(|w| w.starts_with("ak_")) {
+                        // The "Try it" line quotes the key too; the first one found is it.
+                        return key.trim_matches('\'').to_string();
+                    }
+                }
+                Err(_) => panic!("no key printed; stderr:\n{}", self.stderr()),
+            }
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn status(&self, method: Method, path: &str, credential: &str, org: Option<&str>) -> u16 {
+        let mut request = self
+            .http
+            .request(method.clone(), self.url(path))
+            .bearer_auth(credential);
+        if let Some(org) = org {
+            request = request.header("x-anyreach-org", org);
+        }
+        if method == Method::POST {
+            request = request.json(&json!({"name": "from the cli test"}));
+        }
+        request.send().await.unwrap().status().as_u16()
+    }
+
+    /// Waits (up to 3 s: revocation takes effect within one second) for `status`.
+    async fn eventually(&self, path: &str, credential: &str, org: Option<&str>, status: u16) {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let got = self.status(Method::GET, path, credential, org).await;
+            if got == status {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{path}: {got}, wanted {status}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Stops the server with SIGTERM and returns its exit status.
+    fn stop(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                return self.child.wait().unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.stop();
+        }
+    }
+}
+
+/// Runs `campaignd serve <args>` that is expected to exit; returns its output (killed after 30 s).
+fn serve_expecting_exit(args: &[&str], cwd: &Path) -> Output {
+    let port = free_port().to_string();
+    let mut child = campaignd()
+        .arg("serve")
+        .args(args)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "serve {args:?} kept running; stderr:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+const CONFIGURATIONS: &str = "/campaign/configurations";
+
+#[tokio::test]
+async fn serve_prints_a_working_key_and_api_keys_are_managed_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let db_text = db.to_str().unwrap();
+    let server = Server::start(&["--db", db_text], dir.path()).await;
+    let bootstrap = server.printed_key();
+    assert!(bootstrap.contains('.'), "{bootstrap}");
+    assert_eq!(
+        server
+            .status(Method::GET, CONFIGURATIONS, &bootstrap, None)
+            .await,
+        200
+    );
+    assert_eq!(
+        server
+            .status(Method::POST, CONFIGURATIONS, &bootstrap, None)
+            .await,
+        201
+    );
+    assert_eq!(
+        server
+            .status(Method::GET, CONFIGURATIONS, "ak_nope.nope", None)
+            .await,
+        401
+    );
+
+    // A read-only key, created while the server runs.
+    let output = admin(
+        &db,
+        &[
+            "keys",
+            "create",
+            "--org",
+            "org_default",
+            "--scopes",
+            "campaigns:read",
+        ],
+    );
+    let key = stdout_of(&output).trim().to_string();
+    assert!(key.starts_with("ak_"), "{key}");
+    let (key_id, secret) = key.trim_start_matches("ak_").split_once('.').unwrap();
+    assert_eq!(
+        server.status(Method::GET, CONFIGURATIONS, &key, None).await,
+        200
+    );
+    assert_eq!(
+        server
+            .status(Method::POST, CONFIGURATIONS, &key, None)
+            .await,
+        403
+    );
+
+    // Listed by id, never with its secret (nor the bootstrap key's).
+    let listed = stdout_of(&admin(&db, &["keys", "list", "--org", "org_default"]));
+    assert!(listed.contains(key_id), "{listed}");
+    assert!(!listed.contains(secret), "{listed}");
+    let (_, bootstrap_secret) = bootstrap.split_once('.').unwrap();
+    assert!(!listed.contains(bootstrap_secret), "{listed}");
+    let line = listed.lines().find(|l| l.contains(key_id)).unwrap();
+    assert!(line.contains("campaigns:read"), "{line}");
+
+    // Revoked: refused on the next requests; the other key still works.
+    admin(&db, &["keys", "revoke", key_id]);
+    server.eventually(CONFIGURATIONS, &key, None, 401).await;
+    assert_eq!(
+        server
+            .status(Method::GET, CONFIGURATIONS, &bootstrap, None)
+            .await,
+        200
+    );
+    // Revoking it again is an error.
+    let again = campaignd()
+        .args(["keys", "revoke", key_id, "--db", db_text])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+
+    // A restart on the same database prints no new key and keeps the old one.
+    drop(server);
+    let server = Server::start(&["--db", db_text], dir.path()).await;
+    assert_eq!(
+        server
+            .status(Method::GET, CONFIGURATIONS, &bootstrap, None)
+            .await,
+        200
+    );
+    assert!(!server.stderr().contains("ak_"), "{}", server.stderr());
+}
+
+#[tokio::test]
+async fn personal_tokens_are_managed_beside_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let server = Server::start(&["--db", db.to_str().unwrap()], dir.path()).await;
+    let bootstrap = server.printed_key();
+
+    admin(&db, &["users", "create", "ada"]);
+    admin(
+        &db,
+        &[
+            "users",
+            "add-member",
+            "ada",
+            "--org",
+            "org_default",
+            "--role",
+            "viewer",
+        ],
+    );
+    let token = stdout_of(&admin(&db, &["tokens", "create", "--user", "ada"]))
+        .trim()
+        .to_string();
+    assert!(token.starts_with("pat_"), "{token}");
+    let org = Some("org_default");
+    assert_eq!(
+        server
+            .status(Method::GET, CONFIGURATIONS, &token, org)
+            .await,
+        200
+    );
+    assert_eq!(
+        server
+            .status(Method::GET, "/campaign/concurrency-settings", &token, org)
+            .await,
+        200
+    );
+    assert_eq!(
+        server
+            .status(Method::POST, CONFIGURATIONS, &token, org)
+            .await,
+        403
+    );
+    // Without the organisation header a token is refused.
+    assert_eq!(
+        server
+            .status(Method::GET, CONFIGURATIONS, &token, None)
+            .await,
+        401
+    );
+
+    let token_id = token
+        .trim_start_matches("pat_")
+        .split_once('.')
+        .unwrap()
+        .0
+        .to_string();
+    admin(&db, &["tokens", "revoke", &token_id]);
+    server.eventually(CONFIGURATIONS, &token, org, 401).await;
+    assert_eq!(
+        server
+            .status(Method::GET, CONFIGURATIONS, &bootstrap, None)
+            .await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_chosen_bootstrap_key_works_and_a_weak_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ci.db");
+    let key = "ak_ci.0123456789abcdef0123456789abcdef";
+    let mut server = Server::start(
+        &["--db", db.to_str().unwrap(), "--bootstrap-key", key],
+        dir.path(),
+    )
+    .await;
+    assert_eq!(
+        server.status(Method::GET, CONFIGURATIONS, key, None).await,
+        200
+    );
+    assert_eq!(
+        server.status(Method::POST, CONFIGURATIONS, key, None).await,
+        201
+    );
+    assert!(server.stop().success(), "{}", server.stderr());
+    drop(server);
+
+    // Given again on the next start, it is kept (not duplicated, not refused).
+    let server = Server::start(
+        &["--db", db.to_str().unwrap(), "--bootstrap-key", key],
+        dir.path(),
+    )
+    .await;
+    assert_eq!(
+        server.status(Method::GET, CONFIGURATIONS, key, None).await,
+        200
+    );
+    drop(server);
+
+    let fresh = dir.path().join("weak.db");
+    for weak in [
+        "ak_ci.0123456789abcdef",
+        "pat_ci.0123456789abcdef0123456789abcdef",
+        "nonsense",
+    ] {
+        let output = serve_expecting_exit(
+            &["--db", fresh.to_str().unwrap(), "--bootstrap-key", weak],
+            dir.path(),
+        );
+        assert!(!output.status.success(), "{weak}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--bootstrap-key"), "{weak}: {stderr}");
+        assert!(stderr.contains("32"), "{weak}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_build_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("newer.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("CREATE TABLE future (x INTEGER); PRAGMA user_version = 999;")
+            .unwrap();
+    }
+    let output = serve_expecting_exit(&["--db", db.to_str().unwrap()], dir.path());
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("newer"), "{stderr}");
+    assert!(!stderr.contains("ak_"), "{stderr}");
+
+    // The admin commands refuse it too, and the file is left as it was.
+    let listed = campaignd()
+        .args(["keys", "list", "--org", "org_default", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!listed.status.success());
+    assert!(String::from_utf8_lossy(&listed.stderr).contains("newer"));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 999);
+}
+
+#[test]
+fn version_shows_the_phone_metadata_and_tz_database() {
+    for flag in ["--version", "-V"] {
+        let output = campaignd().arg(flag).output().unwrap();
+        assert!(output.status.success());
+        let text = stdout_of(&output);
+        assert!(
+            text.contains(&format!("campaignd {}", env!("CARGO_PKG_VERSION"))),
+            "{text}"
+        );
+        let line = |label: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(label))
+                .unwrap_or_else(|| panic!("no '{label}' in {text}"))
+                .trim()
+                .to_string()
+        };
+        assert_eq!(
+            line("phone metadata:"),
+            campaignd::domain::phone::METADATA_VERSION
+        );
+        assert_eq!(
+            line("tz database:"),
+            campaignd::domain::time::tzdb_version()
+        );
+        assert!(!line("tz database:").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn ephemeral_serves_and_leaves_no_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(&["--ephemeral"], dir.path()).await;
+    let key = server.printed_key();
+    assert_eq!(
+        server.status(Method::GET, CONFIGURATIONS, &key, None).await,
+        200
+    );
+    assert_eq!(
+        server
+            .status(Method::POST, CONFIGURATIONS, &key, None)
+            .await,
+        201
+    );
+    let during: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(during.is_empty(), "{during:?}");
+    assert!(server.stop().success(), "{}", server.stderr());
+    let after: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(after.is_empty(), "{after:?}");
+}
+
+#[test]
+fn no_command_is_an_error() {
+    let output = campaignd().output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("serve"));
+}
