@@ -186,7 +186,7 @@ async fn updates_by_id_and_external_id_keep_absent_fields() {
     let (status, by_ext) = server
         .call(
             Method::GET,
-            &format!("/campaign/campaigns/q4/contacts/crm-1"),
+            "/campaign/campaigns/q4/contacts/crm-1",
             Some(&key),
             None,
         )

@@ -26,6 +26,3 @@ pub async fn lifecycle(
 ) -> ApiResult<warp::reply::Response> {
     Err(ApiError::NotFound("Campaign not found"))
 }
-pub async fn stats(_ctx: Ctx<'_>, _id: &str) -> ApiResult<warp::reply::Response> {
-    Err(ApiError::NotFound("Campaign not found"))
-}
