@@ -418,9 +418,20 @@ pub async fn list(
         }
         other => other?,
     };
-    ok(
-        &json!({"contacts": contacts, "total": total, "limit": limit, "offset": offset.unwrap_or(0)}),
-    )
+    // Serialised directly (not through `json!`), so the raw `data` text is kept as sent.
+    #[derive(serde::Serialize)]
+    struct Page {
+        contacts: Vec<store::Contact>,
+        total: i64,
+        limit: i64,
+        offset: i64,
+    }
+    ok(&Page {
+        contacts,
+        total,
+        limit,
+        offset: offset.unwrap_or(0),
+    })
 }
 
 pub async fn get(ctx: Ctx<'_>, id: &str, contact: &str) -> ApiResult<warp::reply::Response> {

@@ -1,38 +1,266 @@
-//! Campaigns. (Placeholder lookup until the campaigns branch lands.)
+//! Campaigns: rows, addressing by id or external_id, conditional lifecycle updates, keyset lists.
 
-use super::StoreResult;
-use rusqlite::{Connection, OptionalExtension, params};
+use super::{Cursor, StoreError, StoreResult, page};
+use crate::domain::ids::{new_id, parse_uuid};
+use crate::domain::status::{CampaignStatus, Lifecycle};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Serialize, Serializer};
 
-#[derive(Clone, Debug)]
-pub struct Campaign {
-    pub id: String,
-    pub status: String,
+/// The writable fields of a campaign, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignFields {
+    pub name: String,
+    pub external_id: Option<String>,
+    pub priority: i64,
     pub configuration_id: String,
 }
 
+/// A stored campaign, in the API's shape (field order as in the contract).
+#[derive(Clone, Debug, Serialize)]
+pub struct Campaign {
+    pub id: String,
+    pub organization_id: String,
+    pub external_id: Option<String>,
+    pub name: String,
+    #[serde(serialize_with = "status_name")]
+    pub status: CampaignStatus,
+    pub priority: i64,
+    pub configuration_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Campaign {
+    pub fn fields(&self) -> CampaignFields {
+        CampaignFields {
+            name: self.name.clone(),
+            external_id: self.external_id.clone(),
+            priority: self.priority,
+            configuration_id: self.configuration_id.clone(),
+        }
+    }
+}
+
+fn status_name<S: Serializer>(status: &CampaignStatus, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(status.as_str())
+}
+
+const COLUMNS: &str = "id, organization_id, external_id, name, status, priority, configuration_id, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Campaign> {
+    let status: String = row.get(4)?;
+    Ok(Campaign {
+        id: row.get(0)?,
+        organization_id: row.get(1)?,
+        external_id: row.get(2)?,
+        name: row.get(3)?,
+        status: CampaignStatus::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Text,
+                format!("unknown campaign status '{status}'").into(),
+            )
+        })?,
+        priority: row.get(5)?,
+        configuration_id: row.get(6)?,
+        created_at: row.get(7)?,
+        updated_at: row.get(8)?,
+    })
+}
+
+pub fn get(conn: &Connection, org: &str, id: &str) -> StoreResult<Option<Campaign>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM campaigns WHERE id = ?1 AND organization_id = ?2"
+        ))?
+        .query_row(params![id, org], from_row)
+        .optional()?)
+}
+
+fn by_external_id(
+    conn: &Connection,
+    org: &str,
+    external_id: &str,
+) -> StoreResult<Option<Campaign>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM campaigns WHERE organization_id = ?1 AND external_id = ?2"
+        ))?
+        .query_row(params![org, external_id], from_row)
+        .optional()?)
+}
+
+/// A path's `{id}` (spec §3): a campaign UUID of the organisation first, then its external_id.
 pub fn resolve(
     conn: &Connection,
     org: &str,
     id_or_external: &str,
 ) -> StoreResult<Option<Campaign>> {
-    let row = |r: &rusqlite::Row<'_>| {
-        Ok(Campaign {
-            id: r.get(0)?,
-            status: r.get(1)?,
-            configuration_id: r.get(2)?,
-        })
+    if let Some(id) = parse_uuid(id_or_external)
+        && let Some(campaign) = get(conn, org, &id)?
+    {
+        return Ok(Some(campaign));
+    }
+    by_external_id(conn, org, id_or_external)
+}
+
+/// 409 when another campaign of the organisation already has `f.external_id`. Checked before the
+/// write (the single writer makes that race-free) so the answer carries the contract's detail.
+fn ensure_external_id_free(
+    conn: &Connection,
+    org: &str,
+    f: &CampaignFields,
+    own_id: Option<&str>,
+) -> StoreResult<()> {
+    let Some(external_id) = &f.external_id else {
+        return Ok(());
     };
-    if let Some(id) = crate::domain::ids::parse_uuid(id_or_external) {
-        let found = conn
-            .prepare_cached("SELECT id, status, configuration_id FROM campaigns WHERE organization_id = ?1 AND id = ?2")?
-            .query_row(params![org, id], row)
-            .optional()?;
-        if found.is_some() {
-            return Ok(found);
+    match by_external_id(conn, org, external_id)? {
+        Some(other) if Some(other.id.as_str()) != own_id => Err(StoreError::Conflict(format!(
+            "A campaign with external_id '{external_id}' already exists"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Inserts an `active` campaign. The caller has checked that the configuration is the org's.
+pub fn create(
+    conn: &Connection,
+    org: &str,
+    f: &CampaignFields,
+    now: &str,
+) -> StoreResult<Campaign> {
+    ensure_external_id_free(conn, org, f, None)?;
+    let id = new_id();
+    conn.prepare_cached(&format!(
+        "INSERT INTO campaigns ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7, ?7)"
+    ))?
+    .execute(params![
+        id,
+        org,
+        f.external_id,
+        f.name,
+        f.priority,
+        f.configuration_id,
+        now
+    ])?;
+    get(conn, org, &id)?.ok_or(StoreError::NotFound)
+}
+
+/// Replaces the writable fields; `updated_at` moves only when a stored value changes. The caller
+/// has refused closed campaigns and checked the configuration.
+pub fn update(
+    conn: &Connection,
+    org: &str,
+    id: &str,
+    f: &CampaignFields,
+    now: &str,
+) -> StoreResult<Campaign> {
+    ensure_external_id_free(conn, org, f, Some(id))?;
+    conn.prepare_cached(
+        "UPDATE campaigns SET name = ?3, external_id = ?4, priority = ?5, configuration_id = ?6,
+            updated_at = ?7
+         WHERE id = ?1 AND organization_id = ?2
+           AND (name, external_id, priority, configuration_id) IS NOT (?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        id,
+        org,
+        f.name,
+        f.external_id,
+        f.priority,
+        f.configuration_id,
+        now
+    ])?;
+    get(conn, org, id)?.ok_or(StoreError::NotFound)
+}
+
+/// Applies a lifecycle action with one conditional UPDATE, so concurrent actions cannot both
+/// succeed from the same state. An action whose target is the current status (start of an active
+/// campaign) changes nothing; one not allowed from the current status is `Refused`.
+pub fn transition(
+    conn: &Connection,
+    org: &str,
+    id: &str,
+    action: Lifecycle,
+    now: &str,
+) -> StoreResult<Campaign> {
+    // The names come from the domain type, never from the request.
+    let allowed: Vec<String> = action
+        .allowed_from()
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    let target = action.target();
+    let changed = conn
+        .prepare_cached(&format!(
+            "UPDATE campaigns SET status = ?3, updated_at = ?4
+             WHERE id = ?1 AND organization_id = ?2 AND status IN ({}) AND status <> ?3",
+            allowed.join(", ")
+        ))?
+        .execute(params![id, org, target.as_str(), now])?;
+    let campaign = get(conn, org, id)?.ok_or(StoreError::NotFound)?;
+    if changed == 0 && !(campaign.status == target && action.allowed_from().contains(&target)) {
+        return Err(StoreError::Refused(action.refusal().to_string()));
+    }
+    Ok(campaign)
+}
+
+/// What a campaign list keeps.
+#[derive(Clone, Debug, Default)]
+pub struct ListFilter {
+    /// Already lower-cased; matched as a plain substring of the lower-cased name.
+    pub name: Option<String>,
+    /// Empty: every status.
+    pub statuses: Vec<CampaignStatus>,
+}
+
+/// Newest first, after `after`. The status filter runs in SQL; the name filter runs here while
+/// the index is walked, since SQLite's `lower()` and `LIKE` fold ASCII only and `LIKE` gives `%`
+/// and `_` a meaning. `limit + 1` matches are read to know whether another page follows.
+pub fn list(
+    conn: &Connection,
+    org: &str,
+    limit: usize,
+    after: Option<&Cursor>,
+    filter: &ListFilter,
+) -> StoreResult<(Vec<Campaign>, Option<String>)> {
+    let (created_at, id) = after.map_or(("\u{10ffff}", ""), |c| {
+        (c.created_at.as_str(), c.id.as_str())
+    });
+    // Three status slots; unused ones are NULL, which `IN` never matches.
+    let statuses = CampaignStatus::NAMES.map(|name| {
+        let wanted =
+            filter.statuses.is_empty() || filter.statuses.iter().any(|s| s.as_str() == name);
+        wanted.then_some(name)
+    });
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM campaigns
+         WHERE organization_id = ?1 AND (created_at, id) < (?2, ?3) AND status IN (?4, ?5, ?6)
+         ORDER BY created_at DESC, id DESC"
+    ))?;
+    let mut rows = statement.query(params![
+        org,
+        created_at,
+        id,
+        statuses[0],
+        statuses[1],
+        statuses[2]
+    ])?;
+    let mut found = Vec::new();
+    while found.len() <= limit {
+        let Some(row) = rows.next()? else { break };
+        let campaign = from_row(row)?;
+        let name_matches = filter
+            .name
+            .as_deref()
+            .is_none_or(|needle| campaign.name.to_lowercase().contains(needle));
+        if name_matches {
+            found.push(campaign);
         }
     }
-    Ok(conn
-        .prepare_cached("SELECT id, status, configuration_id FROM campaigns WHERE organization_id = ?1 AND external_id = ?2")?
-        .query_row(params![org, id_or_external], row)
-        .optional()?)
+    Ok(page(found, limit, |c| Cursor {
+        created_at: c.created_at.clone(),
+        id: c.id.clone(),
+    }))
 }
