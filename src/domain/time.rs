@@ -31,7 +31,7 @@ pub fn now_text() -> String {
 /// Looks up an IANA time-zone name in the tz database compiled into the binary. Names are
 /// case-sensitive, as the `/campaign/timezones` list shows them.
 pub fn time_zone(name: &str) -> Option<TimeZone> {
-    if !timezone_names().iter().any(|known| *known == name) {
+    if !timezone_names().contains(&name) {
         return None;
     }
     jiff::tz::db().get(name).ok()
