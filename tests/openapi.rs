@@ -1,0 +1,207 @@
+//! The OpenAPI document (spec §6) against the real router: every operation of the spec is there
+//! once, and every path and method it lists is exactly what the server routes (405 + `Allow`
+//! elsewhere), so the document and the router cannot drift apart silently.
+
+mod common;
+
+use common::TestServer;
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+const SPEC_OPERATIONS: [&str; 21] = [
+    "create_campaign",
+    "list_campaigns",
+    "get_campaign",
+    "update_campaign",
+    "start_campaign",
+    "pause_campaign",
+    "close_campaign",
+    "upsert_contacts",
+    "list_contacts",
+    "get_contact",
+    "delete_contact",
+    "get_campaign_stats",
+    "create_configuration",
+    "list_configurations",
+    "get_configuration",
+    "update_configuration",
+    "delete_configuration",
+    "list_timezones",
+    "get_concurrency_settings",
+    "update_concurrency_settings",
+    "import_contacts_csv",
+];
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+async fn document(server: &TestServer) -> Value {
+    let (status, doc) = server
+        .call(Method::GET, "/campaign/openapi.json", None, None)
+        .await;
+    assert_eq!(status, 200, "{doc}");
+    doc
+}
+
+/// `(path template, method in upper case, operation)` for every operation of the document.
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut all = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("a path item") {
+            all.push((path.clone(), method.to_uppercase(), op.clone()));
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn the_document_is_public_and_names_every_spec_operation_once() {
+    let server = TestServer::start().await;
+    let response = server
+        .request(Method::GET, "/campaign/openapi.json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let doc: Value = response.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+
+    let ops = operations(&doc);
+    let ids: Vec<&str> = ops
+        .iter()
+        .map(|(_, _, op)| op["operationId"].as_str().expect("an operationId"))
+        .collect();
+    for id in SPEC_OPERATIONS.iter().chain(&["healthz"]) {
+        let n = ids.iter().filter(|found| *found == id).count();
+        assert_eq!(n, 1, "operationId {id} appears {n} times");
+    }
+    let unique: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "duplicate operationIds: {ids:?}");
+
+    // The credential rules of spec §2, per operation.
+    for (path, method, op) in &ops {
+        let public = path == "/healthz" || path == "/campaign/openapi.json";
+        let expected = if public {
+            serde_json::json!([])
+        } else {
+            serde_json::json!([{"bearerAuth": []}])
+        };
+        assert_eq!(op["security"], expected, "{method} {path}");
+        let description = op["description"].as_str().unwrap_or_default();
+        assert!(description.starts_with("Scopes: "), "{method} {path}");
+        let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            statuses.iter().any(|s| *s == "401"),
+            !public,
+            "{method} {path}: 401 documented exactly when a credential is needed"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearerAuth"],
+        serde_json::json!({
+            "type": "http",
+            "scheme": "bearer",
+            "description": doc["components"]["securitySchemes"]["bearerAuth"]["description"],
+        })
+    );
+}
+
+/// A concrete path for a template: each `{param}` gets a sample value.
+fn sample(template: &str) -> String {
+    template
+        .split('/')
+        .map(|segment| match segment {
+            "{config_id}" => "0b6f2a52-8a2e-4f0b-b2b4-3d5f3b6f8c21",
+            "{id}" => "sample-campaign",
+            "{contact_id}" => "sample-contact",
+            s if s.starts_with('{') => panic!("no sample value for {s} in {template}"),
+            s => s,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether a concrete path matches a template (a parameter matches any one segment).
+fn matches(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+}
+
+#[tokio::test]
+async fn every_documented_path_answers_exactly_the_documented_methods() {
+    let server = TestServer::start().await;
+    let doc = document(&server).await;
+    let ops = operations(&doc);
+    let templates: BTreeSet<&String> = ops.iter().map(|(path, _, _)| path).collect();
+
+    for template in templates {
+        let path = sample(template);
+        // A concrete path may match several templates (`…/contacts/import` is also a contact
+        // whose external_id is `import`): it answers the methods of all of them.
+        let documented: BTreeSet<&str> = ops
+            .iter()
+            .filter(|(t, _, _)| matches(t, &path))
+            .map(|(_, method, _)| method.as_str())
+            .collect();
+        for method in METHODS {
+            let response = server
+                .request(Method::from_bytes(method.as_bytes()).unwrap(), &path)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let allow = response
+                .headers()
+                .get("allow")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            if documented.contains(method) {
+                assert_ne!(status, 405, "{method} {path} is documented: {body}");
+                assert!(
+                    !(status == 404 && body["detail"] == "Not Found"),
+                    "{method} {path} is documented but not routed"
+                );
+            } else {
+                assert_eq!(status, 405, "{method} {path} is not documented: {body}");
+                assert_eq!(body["detail"], "Method Not Allowed");
+                let allowed: BTreeSet<&str> = allow
+                    .as_deref()
+                    .expect("a 405 carries Allow")
+                    .split(',')
+                    .map(str::trim)
+                    .collect();
+                assert_eq!(allowed, documented, "Allow of {path}");
+            }
+        }
+        // A trailing slash makes another path, which no route has.
+        let (status, body) = server
+            .call(Method::GET, &format!("{path}/"), None, None)
+            .await;
+        assert_eq!((status, &body["detail"]), (404, &Value::from("Not Found")));
+    }
+}
+
+#[tokio::test]
+async fn documented_operations_without_a_credential_answer_401_with_bearer() {
+    let server = TestServer::start().await;
+    let doc = document(&server).await;
+    for (template, method, op) in operations(&doc) {
+        if op["security"] == serde_json::json!([]) {
+            continue;
+        }
+        let response = server
+            .request(
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                &sample(&template),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 401, "{method} {template}");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    }
+}
