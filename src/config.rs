@@ -42,6 +42,26 @@ pub enum Command {
     /// Manage personal access tokens (`pat_…`).
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Import contacts from a CSV file into a campaign, directly on the database (spec §6.1 rules).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file: headers first, UTF-8, comma-separated.
+    pub file: PathBuf,
+    /// Campaign id or external_id, or `default` for ad-hoc contacts.
+    #[arg(long)]
+    pub campaign: String,
+    /// The organisation that owns the campaign.
+    #[arg(long)]
+    pub org: String,
+    /// Report what would happen; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the valid rows and report the others (default: all or nothing).
+    #[arg(long)]
+    pub skip_invalid: bool,
 }
 
 #[derive(Debug, Args)]

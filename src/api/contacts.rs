@@ -8,7 +8,8 @@ use crate::domain::json::{MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH, compact};
 use crate::domain::phone::{self, Region};
 use crate::domain::status::CONTACT_STATUSES;
 use crate::domain::time;
-use crate::store::contacts::{self as store, ContactWrite, PageStart, Scope};
+use crate::import;
+use crate::store::contacts::{self as store, ContactWrite, ImportMode, PageStart, Scope};
 use crate::store::{StoreError, campaigns, configurations, orgs};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -500,12 +501,124 @@ fn average(attempts: i64, contacts: i64) -> f64 {
         .expect("a formatted float parses")
 }
 
+/// `POST …/contacts/import`: a CSV file as the body (spec §6.1).
 pub async fn import(
-    _ctx: Ctx<'_>,
-    _id: &str,
-    _request: &mut Request,
+    ctx: Ctx<'_>,
+    id: &str,
+    request: &mut Request,
 ) -> ApiResult<warp::reply::Response> {
-    Err(ApiError::NotFound("Not Found"))
+    let mut check = Checker::default();
+    let (mut dry_run, mut skip_invalid) = (false, false);
+    for (name, value) in request.query_pairs() {
+        let loc = Loc::query().at(name.as_str());
+        match name.as_str() {
+            "dry_run" => dry_run = check.boolean_text(&value, &loc).unwrap_or(false),
+            "skip_invalid" => skip_invalid = check.boolean_text(&value, &loc).unwrap_or(false),
+            _ => {}
+        }
+    }
+    let multipart = request
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
+    if multipart {
+        let msg =
+            "send the CSV file itself as the body (Content-Type: text/csv), not a multipart form";
+        check.value_error(&Loc::body(), msg, &Value::Null);
+    }
+    if !check.is_ok() {
+        return Err(ApiError::Invalid(check.problems));
+    }
+    let body = request.body().await?;
+    let csv = blocking(move || import::parse(&body))
+        .await?
+        .map_err(|problem| {
+            let loc = match &problem.header {
+                Some(header) => Loc::body().at(1).at(header.as_str()),
+                None => Loc::body(),
+            };
+            check.value_error(&loc, problem.msg, &Value::Null);
+            ApiError::Invalid(std::mem::take(&mut check.problems))
+        })?;
+    let target = target(ctx, id).await?;
+    let region = target.region;
+    let (csv, items, row_errors) = blocking(move || {
+        let (items, errors) = import::items(&csv, region);
+        (csv, items, errors)
+    })
+    .await?;
+    if target.closed {
+        return Err(ApiError::BadRequest(
+            "Cannot add contacts to a closed campaign".into(),
+        ));
+    }
+    let mode = if dry_run {
+        ImportMode::DryRun
+    } else if skip_invalid {
+        ImportMode::SkipInvalid
+    } else if row_errors.is_empty() {
+        ImportMode::AllOrNothing
+    } else {
+        // Rows already refused: nothing would be written, so the database is not needed.
+        return Err(import_problems(&import::Report::new(
+            &csv,
+            false,
+            row_errors,
+            &[],
+        )));
+    };
+    let (lines, writes): (Vec<u64>, Vec<ContactWrite>) = items.into_iter().unzip();
+    let scope = target.scope.clone();
+    let outcomes = ctx
+        .app
+        .store
+        .write(move |conn| {
+            if let Some(id) = &scope.campaign_id {
+                let campaign =
+                    campaigns::resolve(conn, &scope.org, id)?.ok_or(StoreError::NotFound)?;
+                if campaign.status.as_str() == "closed" {
+                    return Err(StoreError::Refused(
+                        "Cannot add contacts to a closed campaign".into(),
+                    ));
+                }
+            }
+            store::import(conn, &scope, &target.default_timezone, &writes, mode)
+        })
+        .await?;
+    let applied: Vec<(u64, Result<bool, String>)> = lines.into_iter().zip(outcomes).collect();
+    let report = import::Report::new(&csv, dry_run, row_errors, &applied);
+    if mode == ImportMode::AllOrNothing && report.error_count > 0 {
+        return Err(import_problems(&report));
+    }
+    ok(&report)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// The 422 of an import with row errors: one entry per problem (at most 1000, then the total).
+fn import_problems(report: &import::Report) -> ApiError {
+    let mut check = Checker::default();
+    for error in &report.errors {
+        let loc = match &error.column {
+            Some(column) => Loc::body().at(error.line as usize).at(column.as_str()),
+            None => Loc::body().at(error.line as usize),
+        };
+        check.value_error(&loc, error.msg.clone(), &Value::Null);
+    }
+    if report.error_count > report.errors.len() {
+        let msg = format!(
+            "{} problems in all; the first {} are listed",
+            report.error_count,
+            report.errors.len()
+        );
+        check.value_error(&Loc::body(), msg, &Value::Null);
+    }
+    ApiError::Invalid(check.problems)
 }
 
 #[cfg(test)]

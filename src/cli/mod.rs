@@ -2,7 +2,7 @@
 //! a server runs on it: each change is one short `BEGIN IMMEDIATE` transaction).
 
 use crate::config::{
-    Cli, Command, KeysCommand, OrgsCommand, ServeArgs, TokensCommand, UsersCommand,
+    Cli, Command, ImportArgs, KeysCommand, OrgsCommand, ServeArgs, TokensCommand, UsersCommand,
 };
 use crate::domain::credential::{Credential, Kind};
 use crate::domain::scope::{Role, Scopes};
@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Keys(command) => keys_command(&cli.db, command),
         Command::Users(command) => users_command(&cli.db, command),
         Command::Tokens(command) => tokens_command(&cli.db, command),
+        Command::Import(args) => import_command(&cli.db, args),
     }
 }
 
@@ -354,4 +355,104 @@ fn expiry(text: &str) -> Result<String, String> {
         .checked_add(span)
         .map_err(|e| format!("--expires-in '{text}': {e}"))?;
     Ok(time::format(time::truncate_ms(at.timestamp())))
+}
+
+/// `campaignd import`: the CSV import on the database directly, one transaction, with progress
+/// on a terminal.
+fn import_command(db: &Path, args: ImportArgs) -> Result<(), String> {
+    use crate::domain::phone::Region;
+    use crate::import;
+    use crate::store::contacts::{self, ImportMode, Scope};
+    use std::io::{IsTerminal, Write};
+
+    let body = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let csv = import::parse(&body).map_err(|p| format!("{}: {}", args.file.display(), p.msg))?;
+    let mut conn = open(db)?;
+    let fail = |e: StoreError| e.to_string();
+    let (scope, region, default_timezone) = if args.campaign == "default" {
+        (
+            Scope {
+                org: args.org.clone(),
+                campaign_id: None,
+            },
+            None,
+            "UTC".to_string(),
+        )
+    } else {
+        let campaign = crate::store::campaigns::resolve(&conn, &args.org, &args.campaign)
+            .map_err(fail)?
+            .ok_or_else(|| {
+                format!(
+                    "no campaign '{}' in organisation '{}'",
+                    args.campaign, args.org
+                )
+            })?;
+        if campaign.status.as_str() == "closed" {
+            return Err("Cannot add contacts to a closed campaign".into());
+        }
+        let configuration =
+            crate::store::configurations::get(&conn, &args.org, &campaign.configuration_id)
+                .map_err(fail)?
+                .ok_or("the campaign's configuration is missing")?;
+        let region = Region::parse(&configuration.default_country_code);
+        (
+            Scope {
+                org: args.org.clone(),
+                campaign_id: Some(campaign.id),
+            },
+            region,
+            configuration.default_timezone,
+        )
+    };
+    let (items, row_errors) = import::items(&csv, region);
+    let (lines, writes): (Vec<u64>, Vec<_>) = items.into_iter().unzip();
+
+    let progress = std::io::stderr().is_terminal();
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| e.to_string())?;
+    let mut outcomes = Vec::with_capacity(writes.len());
+    for chunk in writes.chunks(2_000) {
+        let applied = contacts::import(
+            &tx,
+            &scope,
+            &default_timezone,
+            chunk,
+            ImportMode::SkipInvalid,
+        )
+        .map_err(fail)?;
+        outcomes.extend(applied);
+        if progress {
+            eprint!("\rimporting: {} of {} rows", outcomes.len(), writes.len());
+            let _ = std::io::stderr().flush();
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    let applied: Vec<_> = lines.into_iter().zip(outcomes).collect();
+    let report = import::Report::new(&csv, args.dry_run, row_errors, &applied);
+    let keep = !args.dry_run && (args.skip_invalid || report.error_count == 0);
+    if keep {
+        tx.commit().map_err(|e| e.to_string())?;
+    }
+    for error in &report.errors {
+        let column = error
+            .column
+            .as_deref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default();
+        eprintln!("line {}{column}: {}", error.line, error.msg);
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).expect("a report serialises")
+    );
+    match (keep, args.dry_run) {
+        (true, _) | (false, true) => Ok(()),
+        (false, false) => Err(format!(
+            "{} problem(s); nothing was imported (fix them, or use --skip-invalid)",
+            report.error_count
+        )),
+    }
 }

@@ -508,3 +508,55 @@ fn write_update(conn: &Connection, c: &Stored, now: &str) -> StoreResult<()> {
     ])?;
     Ok(())
 }
+
+/// What an import keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Apply every row to see what would happen, then roll all of it back.
+    DryRun,
+    /// Keep the rows only when every row applied.
+    AllOrNothing,
+    /// Keep the rows that applied.
+    SkipInvalid,
+}
+
+/// Applies the rows in order, each in its own savepoint, so that a conflicting row is a row
+/// error rather than the end of the import. Returns, per row, whether it inserted (`true`) or
+/// updated, or why it was refused; what is kept follows `mode`.
+pub fn import(
+    conn: &Connection,
+    scope: &Scope,
+    default_timezone: &str,
+    rows: &[ContactWrite],
+    mode: ImportMode,
+) -> StoreResult<Vec<Result<bool, String>>> {
+    conn.execute_batch("SAVEPOINT import")?;
+    let mut outcomes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let applied = super::savepoint(conn, "import_row", |conn| {
+            upsert(conn, scope, default_timezone, std::slice::from_ref(row))
+        });
+        outcomes.push(match applied {
+            Ok(done) => Ok(done.inserted == 1),
+            Err(StoreError::Conflict(detail)) => Err(detail),
+            Err(StoreError::MissingNumbers(_)) => {
+                Err("a new contact needs at least one phone number".to_string())
+            }
+            Err(other) => {
+                conn.execute_batch("ROLLBACK TO import; RELEASE import")?;
+                return Err(other);
+            }
+        });
+    }
+    let keep = match mode {
+        ImportMode::DryRun => false,
+        ImportMode::AllOrNothing => outcomes.iter().all(Result::is_ok),
+        ImportMode::SkipInvalid => true,
+    };
+    conn.execute_batch(if keep {
+        "RELEASE import"
+    } else {
+        "ROLLBACK TO import; RELEASE import"
+    })?;
+    Ok(outcomes)
+}

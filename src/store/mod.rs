@@ -202,14 +202,23 @@ fn in_savepoint<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> StoreResult<T>,
 ) -> StoreResult<T> {
-    conn.execute_batch("SAVEPOINT job")?;
+    savepoint(conn, "job", f)
+}
+
+/// Runs `f` inside a savepoint named `name`, rolled back when `f` fails.
+pub(crate) fn savepoint<T>(
+    conn: &Connection,
+    name: &str,
+    f: impl FnOnce(&Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    conn.execute_batch(&format!("SAVEPOINT {name}"))?;
     let result = f(conn);
     let end = if result.is_ok() {
-        "RELEASE job"
+        format!("RELEASE {name}")
     } else {
-        "ROLLBACK TO job; RELEASE job"
+        format!("ROLLBACK TO {name}; RELEASE {name}")
     };
-    conn.execute_batch(end)?;
+    conn.execute_batch(&end)?;
     result
 }
 
