@@ -13,9 +13,8 @@ pub mod orgs;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 pub use migrate::SCHEMA_VERSION;
 
@@ -76,7 +75,7 @@ type Job = Box<dyn FnOnce(Result<&Connection, &StoreError>) -> Finish + Send>;
 
 #[derive(Clone)]
 pub struct Store {
-    jobs: mpsc::SyncSender<Job>,
+    jobs: mpsc::Sender<Job>,
     readers: r2d2::Pool<SqliteConnectionManager>,
     path: PathBuf,
 }
@@ -106,7 +105,7 @@ impl Store {
             .build(manager)
             .map_err(|e| format!("opening readers: {e}"))?;
 
-        let (jobs, queue) = mpsc::sync_channel::<Job>(1024);
+        let (jobs, queue) = mpsc::channel::<Job>(1024);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run_writer(writer, queue))
@@ -158,8 +157,10 @@ impl Store {
                 })
             }
         });
+        // Waits (without blocking the runtime) when 1024 jobs are already queued.
         self.jobs
             .send(job)
+            .await
             .map_err(|_| StoreError::Other("the writer thread has stopped".into()))?;
         answer
             .await
@@ -224,8 +225,8 @@ pub(crate) fn savepoint<T>(
 
 /// The writer loop: takes every job already queued (up to MAX_GROUP), runs each in its own
 /// savepoint inside one `BEGIN IMMEDIATE` transaction, commits once (one fsync), then answers.
-fn run_writer(conn: Connection, queue: mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
+fn run_writer(conn: Connection, mut queue: mpsc::Receiver<Job>) {
+    while let Some(first) = queue.blocking_recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match queue.try_recv() {
