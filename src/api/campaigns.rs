@@ -5,7 +5,7 @@ use super::{ApiError, ApiResult, Ctx, Request, created, ok};
 use crate::domain::status::{CampaignStatus, Lifecycle};
 use crate::domain::time;
 use crate::store::campaigns::{self as store, Campaign, CampaignFields, ListFilter};
-use crate::store::{Cursor, StoreResult, configurations};
+use crate::store::{StoreResult, configurations};
 use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
@@ -38,10 +38,7 @@ pub async fn list(ctx: Ctx<'_>, request: &mut Request) -> ApiResult<warp::reply:
         let loc = Loc::query().at(name.as_str());
         match name.as_str() {
             "limit" => limit = check.int_text(&value, &loc, 1, 200).unwrap_or(limit),
-            "cursor" => match Cursor::parse(&value) {
-                Some(c) => cursor = Some(c),
-                None => check.value_error(&loc, "Invalid cursor", &Value::String(value)),
-            },
+            "cursor" => cursor = check.cursor(value, &loc),
             "name" => filter.name = Some(value.to_lowercase()),
             "status" => {
                 let status = check

@@ -29,10 +29,7 @@ pub async fn list(ctx: Ctx<'_>, request: &mut Request) -> ApiResult<warp::reply:
         let loc = Loc::query().at(name.as_str());
         match name.as_str() {
             "limit" => limit = check.int_text(&value, &loc, 1, 200).unwrap_or(limit),
-            "cursor" => match crate::store::Cursor::parse(&value) {
-                Some(c) => cursor = Some(c),
-                None => check.value_error(&loc, "Invalid cursor", &Value::String(value)),
-            },
+            "cursor" => cursor = check.cursor(value, &loc),
             _ => {}
         }
     }

@@ -102,21 +102,7 @@ fn json_invalid(body: &[u8], error: String) -> ApiError {
 }
 
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice(body).map_err(|error| {
-        let mut checker = Checker::default();
-        let ctx = serde_json::json!({"error": error.to_string()});
-        let input = serde_json::Value::String(
-            String::from_utf8_lossy(&body[..body.len().min(1000)]).into_owned(),
-        );
-        checker.push(
-            "json_invalid",
-            &Loc::body(),
-            "JSON decode error",
-            &input,
-            Some(ctx),
-        );
-        ApiError::Invalid(checker.problems)
-    })
+    serde_json::from_slice(body).map_err(|error| json_invalid(body, error.to_string()))
 }
 
 /// The routes of campaignd. Path parameters are percent-decoded segments.

@@ -293,6 +293,19 @@ impl Checker {
         None
     }
 
+    /// A page cursor from query text, as `next_cursor` wrote it.
+    pub fn cursor(&mut self, text: String, loc: &Loc) -> Option<crate::store::Cursor> {
+        let cursor = crate::store::Cursor::parse(&text);
+        if cursor.is_none() {
+            self.value_error(
+                loc,
+                "Invalid cursor: pass back a next_cursor as it was",
+                &Value::String(text),
+            );
+        }
+        cursor
+    }
+
     /// A UUID in the 8-4-4-4-12 form, returned canonical.
     pub fn uuid(&mut self, value: &Value, loc: &Loc) -> Option<String> {
         let Some(text) = value.as_str() else {
