@@ -222,9 +222,7 @@ pub fn items(csv: &Csv, region: Option<Region>) -> (Vec<(u64, ContactWrite)>, Ve
                     None => refuse(format!("'{cell}' is not a UUID in the 8-4-4-4-12 form")),
                 },
                 Column::ExternalId => match cell.as_str() {
-                    "default" | "." | ".." => {
-                        refuse(format!("'{cell}' cannot be used as an external_id"))
-                    }
+                    "." | ".." => refuse(format!("'{cell}' cannot be used as an external_id")),
                     text if text.chars().count() > 255 => {
                         refuse("external_id is longer than 255 characters".into())
                     }

@@ -327,7 +327,7 @@ async fn item_validation_names_every_bad_field() {
     let id = campaign(&server, &key, "US", "q4").await;
     let items = vec![
         json!({"phone_numbers": "+16502530000"}),
-        json!({"phone_numbers": [], "external_id": "default"}),
+        json!({"phone_numbers": [], "external_id": ".."}),
         json!({"phone_numbers": ["+16502530000"], "timezone": "Mars/Base", "data": [1], "agent_version": 0, "id": "nope"}),
         json!({"phone_numbers": ["+16502530000"], "scheduled_at": "tomorrow", "status": "completed", "data": null}),
         json!(7),
@@ -429,6 +429,26 @@ async fn ad_hoc_contacts_live_in_the_default_pseudo_campaign() {
         .call(
             Method::GET,
             "/campaign/campaigns/default/contacts/solo",
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    // A contact may take `default` as its external_id (only campaigns may not).
+    let named = contacts(vec![
+        json!({"external_id": "default", "phone_numbers": ["+16502530000"]}),
+    ]);
+    assert_eq!(
+        server
+            .call(Method::POST, path, Some(&key), Some(&named))
+            .await
+            .0,
+        200
+    );
+    let (status, _) = server
+        .call(
+            Method::GET,
+            "/campaign/campaigns/default/contacts/default",
             Some(&key),
             None,
         )

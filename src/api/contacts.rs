@@ -260,7 +260,7 @@ pub fn read_item(c: &mut Checker, raw: &RawValue, loc: &Loc) -> Option<Item> {
 /// A contact external_id: 1–255 characters, and not one that URL clean-up would rewrite.
 pub fn external_id(c: &mut Checker, value: &Value, loc: &Loc) -> Option<String> {
     let text = c.string(value, loc, 1, 255)?;
-    if matches!(text.as_str(), "default" | "." | "..") {
+    if matches!(text.as_str(), "." | "..") {
         c.value_error(
             loc,
             format!("'{text}' cannot be used as an external_id"),
