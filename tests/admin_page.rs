@@ -1,0 +1,782 @@
+//! The admin page (spec §6.2) in a real headless Chromium, driven over WebDriver.
+//!
+//! Each test starts a real campaignd (tests/common), Debian's `/usr/bin/chromedriver` on a free
+//! port and, through it, `/usr/bin/chromium` with a fresh profile. Nothing is downloaded: when the
+//! browser or its driver is missing or does not start, the test fails (it never skips); `.ci/run`
+//! installs both.
+//!
+//! Screenshots of the main screens are written to `target/screenshots/`, or to
+//! `docs/screenshots/` (the ones the README shows) with `UPDATE_SCREENSHOTS=1`.
+
+mod common;
+
+use campaignd::domain::scope::Scopes;
+use common::TestServer;
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// How long a condition may take to become true on the page before the test fails.
+const WAIT: Duration = Duration::from_secs(15);
+
+// ------------------------------------------------------------------ the browser
+
+/// chromedriver (in its own process group) and a WebDriver session with Chromium.
+struct Browser {
+    client: Client,
+    driver: Child,
+    driver_log: PathBuf,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver and the Chromium it started share the process group we gave it: end
+        // that group (only ours, by its id), even when the test panicked before `close`.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    /// Starts chromedriver and opens a session; panics (never skips) when that fails.
+    async fn start() -> Browser {
+        for (path, what) in [(CHROMEDRIVER, "chromedriver"), (CHROMIUM, "chromium")] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: the browser tests need Debian's `chromium` and \
+                 `chromium-driver` (apt-get install chromium chromium-driver; .ci/run installs \
+                 them). {what} not found — failing rather than skipping."
+            );
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let driver_log = profile.path().join("chromedriver.log");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = {
+            use std::os::unix::process::CommandExt;
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .arg(format!("--log-path={}", driver_log.display()))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"))
+        };
+        let mut browser_args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1280,900".into(),
+            "--hide-scrollbars".into(),
+        ];
+        browser_args.push(format!(
+            "--user-data-dir={}",
+            profile.path().join("chromium").display()
+        ));
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": CHROMIUM, "args": browser_args }),
+        );
+
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities.clone())
+                    .connect(&webdriver)
+                    .await;
+            match attempt {
+                Ok(client) => break client,
+                // chromedriver may not listen yet.
+                Err(_) if started.elapsed() < Duration::from_secs(30) => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!(
+                    "could not start headless Chromium through {CHROMEDRIVER} within 30 s: {e}\n\
+                     chromedriver log ({}):\n{}",
+                    driver_log.display(),
+                    tail(&driver_log)
+                ),
+            }
+        };
+        let browser = Browser {
+            client,
+            driver,
+            driver_log,
+            _profile: profile,
+        };
+        browser.set_viewport(1280, 900).await;
+        browser
+    }
+
+    /// Resizes the window so that the page's viewport is `width` × `height` CSS pixels.
+    async fn set_viewport(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap();
+        let inner = self
+            .js("return [window.innerWidth, window.innerHeight];")
+            .await;
+        let (w, h) = (inner[0].as_u64().unwrap(), inner[1].as_u64().unwrap());
+        let outer_w = 2 * u64::from(width) - w;
+        let outer_h = 2 * u64::from(height) - h;
+        self.client
+            .set_window_size(outer_w as u32, outer_h as u32)
+            .await
+            .unwrap();
+        let inner = self
+            .js("return [window.innerWidth, window.innerHeight];")
+            .await;
+        assert_eq!(inner, json!([width, height]), "viewport size");
+    }
+
+    async fn close(self) {
+        let client = self.client.clone();
+        client.close().await.expect("end the WebDriver session");
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let input = self.find(css).await;
+        input.clear().await.unwrap();
+        input.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait_displayed(css).await;
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// Runs JavaScript (the body of a function) and returns its value.
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.expect(script)
+    }
+
+    async fn displayed(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// The element's visible text (re-found on every call: the page re-renders freely).
+    async fn text(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    async fn wait_displayed(&self, css: &str) {
+        self.wait_until(&format!("{css} to be shown"), || self.displayed(css))
+            .await;
+    }
+
+    async fn wait_hidden(&self, css: &str) {
+        self.wait_until(&format!("{css} to be hidden"), || async move {
+            !self.displayed(css).await
+        })
+        .await;
+    }
+
+    /// Waits until the text of `css` satisfies `ok`, and returns it.
+    async fn wait_text(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let text = self.text(css).await;
+            if ok(&text) {
+                return text;
+            }
+            if started.elapsed() > WAIT {
+                self.failure_screenshot().await;
+                panic!("waited {WAIT:?} for {css} to {what}; its text is {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn wait_until<F, Fut>(&self, what: &str, mut condition: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while !condition().await {
+            if started.elapsed() > WAIT {
+                self.failure_screenshot().await;
+                panic!("waited {WAIT:?} for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn failure_screenshot(&self) {
+        if let Ok(png) = self.client.screenshot().await {
+            let path = screenshot_dir(false).join("failure.png");
+            let _ = std::fs::write(&path, png);
+            eprintln!("screenshot of the failing page: {}", path.display());
+        }
+        eprintln!(
+            "chromedriver log {}:\n{}",
+            self.driver_log.display(),
+            tail(&self.driver_log)
+        );
+    }
+
+    /// Saves a PNG of the viewport as `<name>.png` (see the module comment for where).
+    async fn screenshot(&self, name: &str) {
+        // Let transitions and pending paints settle.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+        let path = screenshot_dir(true).join(format!("{name}.png"));
+        std::fs::write(&path, &png).unwrap();
+    }
+
+    /// `localStorage` and `document.cookie` hold nothing (the credential is never kept there).
+    async fn assert_no_persistent_storage(&self) {
+        let stored = self
+            .js("return [localStorage.length, document.cookie];")
+            .await;
+        assert_eq!(stored, json!([0, ""]), "localStorage length and cookies");
+    }
+
+    /// Every resource the page loaded (scripts, styles, fetch/XHR calls) came from `origin`.
+    async fn assert_same_origin_only(&self, origin: &str) {
+        let names = self
+            .js("return performance.getEntriesByType('resource').map(function (e) { return e.name; })\
+                 .concat(performance.getEntriesByType('navigation').map(function (e) { return e.name; }));")
+            .await;
+        let names = names.as_array().expect("a list of URLs").clone();
+        assert!(!names.is_empty(), "the page loaded nothing?");
+        let prefix = format!("{origin}/");
+        for name in &names {
+            let name = name.as_str().unwrap();
+            assert!(
+                name.starts_with(&prefix),
+                "the page requested {name}, not on {origin}"
+            );
+        }
+        // Its scripts and styles included.
+        for asset in ["/admin/app.js", "/admin/style.css", "/campaign/campaigns"] {
+            assert!(
+                names
+                    .iter()
+                    .any(|n| n.as_str().unwrap().starts_with(&format!("{origin}{asset}"))),
+                "{asset} among the page's requests: {names:?}"
+            );
+        }
+    }
+}
+
+fn tail(path: &Path) -> String {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// `docs/screenshots/` with UPDATE_SCREENSHOTS=1 (for the README), else `target/screenshots/`.
+fn screenshot_dir(published: bool) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = if published && std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        root.join("docs/screenshots")
+    } else {
+        root.join("target/screenshots")
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+// ------------------------------------------------------------------ page steps
+
+/// Opens the admin page and signs in with `key`; waits for the campaign list.
+async fn sign_in(b: &Browser, server: &TestServer, key: &str) {
+    b.goto(&server.url("/admin/")).await;
+    b.wait_displayed("#view-signin").await;
+    b.fill("#signin-credential", key).await;
+    b.click("#signin-submit").await;
+    b.wait_displayed("#view-campaigns").await;
+    b.wait_displayed("#session-box").await;
+    assert!(!b.displayed("#signin-error").await);
+}
+
+/// A configuration and an active campaign made through the API (for the tests that are about
+/// something else), and the campaign's id.
+async fn campaign_via_api(server: &TestServer, key: &str, name: &str) -> String {
+    let (status, config) = server
+        .call(
+            Method::POST,
+            "/campaign/configurations",
+            Some(key),
+            Some(&json!({"name": "Weekdays", "default_timezone": "America/Los_Angeles"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{config}");
+    let (status, campaign) = server
+        .call(
+            Method::POST,
+            "/campaign/campaigns",
+            Some(key),
+            Some(&json!({"name": name, "configuration_id": config["id"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    campaign["id"].as_str().unwrap().to_string()
+}
+
+async fn contact_total(server: &TestServer, key: &str, campaign: &str) -> u64 {
+    let (status, list) = server
+        .call(
+            Method::GET,
+            &format!("/campaign/campaigns/{campaign}/contacts"),
+            Some(key),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    list["total"].as_u64().unwrap()
+}
+
+// ------------------------------------------------------------------ tests
+
+/// The page's own headers (spec §6.2), without a browser.
+#[tokio::test]
+async fn admin_page_is_served_with_strict_headers() {
+    let server = TestServer::start().await;
+    for (path, content_type) in [
+        ("/admin/", "text/html; charset=utf-8"),
+        ("/admin/index.html", "text/html; charset=utf-8"),
+        ("/admin/app.js", "text/javascript; charset=utf-8"),
+        ("/admin/style.css", "text/css; charset=utf-8"),
+    ] {
+        let response = server.request(Method::GET, path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let h = response.headers();
+        assert_eq!(h["content-type"], content_type, "{path}");
+        assert_eq!(
+            h["content-security-policy"], "default-src 'self'; frame-ancestors 'none'",
+            "{path}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert!(
+            !h.keys().any(|k| k.as_str().starts_with("access-control-")),
+            "{path}: no CORS headers"
+        );
+        assert!(!response.text().await.unwrap().is_empty(), "{path}");
+    }
+    // `/` sends a browser to the page.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(server.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(response.headers()["location"], "/admin/");
+    // A file that is not there is a JSON 404, still with nosniff.
+    let response = server
+        .request(Method::GET, "/admin/nope.js")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}
+
+/// Sign-in error, then the whole life of a campaign through the page: a configuration and a
+/// campaign created in the UI, contacts showing up in the stats, pause and close changing the
+/// buttons. Also: nothing requested from other hosts, nothing in localStorage or cookies.
+#[tokio::test]
+async fn sign_in_create_configuration_and_campaign_pause_and_close() {
+    let server = TestServer::start().await;
+    let key = server.key("org_a", Scopes::ALL);
+    let b = Browser::start().await;
+    let origin = format!("http://{}", server.addr);
+
+    // ---- a bad key: the page says why, and stays on the sign-in screen
+    b.goto(&server.url("/admin/")).await;
+    b.wait_displayed("#view-signin").await;
+    assert!(
+        !b.displayed("#mainnav").await,
+        "no navigation before sign-in"
+    );
+    b.fill(
+        "#signin-credential",
+        "ak_nosuchkey.0123456789abcdef0123456789abcdef",
+    )
+    .await;
+    // An ak_ key carries its organisation: the organisation field is not asked for.
+    b.wait_hidden("#signin-org-field").await;
+    b.click("#signin-submit").await;
+    let error = b
+        .wait_text("#signin-error", "show the refusal", |t| !t.is_empty())
+        .await;
+    assert!(error.contains("Invalid token"), "{error}");
+    assert!(error.contains("HTTP 401"), "{error}");
+    assert!(b.displayed("#view-signin").await);
+    assert!(!b.displayed("#view-campaigns").await);
+    b.assert_no_persistent_storage().await;
+    b.screenshot("signin-error").await;
+
+    // ---- the right key
+    b.fill("#signin-credential", &key).await;
+    b.click("#signin-submit").await;
+    b.wait_displayed("#view-campaigns").await;
+    b.wait_displayed("#mainnav").await;
+    assert!(!b.displayed("#signin-error").await);
+    // The credential is in sessionStorage at most — never localStorage nor a cookie.
+    b.assert_no_persistent_storage().await;
+    b.wait_displayed("#campaign-list-empty").await;
+    // No configuration yet: the create form points at the configurations page.
+    b.wait_displayed("#campaign-create-config-hint").await;
+
+    // ---- a configuration, through the editor
+    b.click("#nav-configurations").await;
+    b.wait_displayed("#view-configurations").await;
+    b.wait_displayed("#config-create-form").await;
+    b.wait_displayed("#config-list-empty").await;
+    b.fill("#config-create-name", "US business hours").await;
+    b.fill("#config-create-timezone", "America/New_York").await;
+    b.fill("#config-create-country", "US").await;
+    b.fill("#config-create-max-attempts", "4").await;
+    b.fill("#config-create-retry-delay", "90").await;
+    // The editor starts with one window (mon–fri 09:00–17:00); add Saturday to it.
+    let saturday = b
+        .js("return document.querySelector('#config-create-windows .window-row .days input[value=sat]').id;")
+        .await;
+    let saturday = saturday.as_str().unwrap();
+    // The checkbox itself is visually hidden; its label is the pill the user clicks.
+    b.click(&format!("label[for='{saturday}']")).await;
+    assert_eq!(
+        b.js(&format!(
+            "return document.getElementById('{saturday}').checked;"
+        ))
+        .await,
+        json!(true)
+    );
+    b.screenshot("configuration-editor").await;
+    b.click("#config-create-submit").await;
+    let notice = b
+        .wait_text("#notice-text", "confirm the configuration", |t| {
+            t.contains("US business hours")
+        })
+        .await;
+    assert!(notice.contains("created"), "{notice}");
+    b.wait_text("#config-list", "list the configuration", |t| {
+        t.contains("US business hours")
+    })
+    .await;
+    assert!(!b.displayed("#error-banner").await);
+    // What the page sent is what the server stored.
+    let (status, configs) = server
+        .call(Method::GET, "/campaign/configurations", Some(&key), None)
+        .await;
+    assert_eq!(status, 200);
+    let config = &configs["configurations"][0];
+    assert_eq!(config["name"], "US business hours");
+    assert_eq!(config["default_timezone"], "America/New_York");
+    assert_eq!(config["default_country_code"], "US");
+    assert_eq!(config["max_attempts"], 4);
+    assert_eq!(config["retry_delay_minutes"], 90);
+    assert_eq!(
+        config["default_windows"],
+        json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat"], "start": "09:00", "end": "17:00"}])
+    );
+    let config_id = config["id"].as_str().unwrap().to_string();
+
+    // ---- two campaigns with it (the only configuration is preselected)
+    b.click("#nav-campaigns").await;
+    b.wait_displayed("#view-campaigns").await;
+    let (page, wanted) = (&b, json!(config_id));
+    let wanted = &wanted;
+    b.wait_until("the configuration in the campaign form", || async move {
+        page.js("return document.getElementById('campaign-create-config').value;")
+            .await
+            == *wanted
+    })
+    .await;
+    for (name, external_id, priority) in [
+        ("Q4 renewals", "q4-renewals", "10"),
+        ("Winback <b>spring</b>", "", "0"),
+    ] {
+        b.fill("#campaign-create-name", name).await;
+        b.fill("#campaign-create-external-id", external_id).await;
+        b.fill("#campaign-create-priority", priority).await;
+        b.click("#campaign-create-submit").await;
+        b.wait_text("#notice-text", "confirm the campaign", |t| t.contains(name))
+            .await;
+        b.wait_text("#campaign-list", "list the campaign", |t| t.contains(name))
+            .await;
+    }
+    assert!(!b.displayed("#error-banner").await);
+    // A name from the API is text, never markup.
+    assert_eq!(
+        b.js("return document.querySelectorAll('#campaign-list b').length;")
+            .await,
+        json!(0)
+    );
+    let rows = b
+        .js("return Array.prototype.map.call(document.querySelectorAll('#campaign-list tr[data-campaign-id]'), \
+             function (tr) { return [tr.dataset.campaignId, tr.cells[0].textContent, tr.cells[2].textContent]; });")
+        .await;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let campaign = rows
+        .iter()
+        .find(|r| r[1] == "Q4 renewals")
+        .expect("the campaign in the list");
+    assert_eq!(campaign[2], "active");
+    let campaign_id = campaign[0].as_str().unwrap().to_string();
+    let (status, stored) = server
+        .call(
+            Method::GET,
+            &format!("/campaign/campaigns/{campaign_id}"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["external_id"], "q4-renewals");
+    assert_eq!(stored["priority"], 10);
+    assert_eq!(stored["configuration_id"], json!(config_id));
+    b.js("window.scrollTo(0, 0); return null;").await;
+    b.screenshot("campaigns").await;
+
+    // ---- the campaign's page: stats, then contacts arriving
+    b.click(&format!(
+        "#campaign-list tr[data-campaign-id='{campaign_id}'] a"
+    ))
+    .await;
+    b.wait_displayed("#view-campaign").await;
+    b.wait_text("#campaign-name", "name the campaign", |t| {
+        t == "Q4 renewals"
+    })
+    .await;
+    assert_eq!(b.text("#campaign-status").await, "active");
+    assert_eq!(b.text("#campaign-id").await, campaign_id);
+    b.wait_text("#stats-total", "count no contacts", |t| t == "0")
+        .await;
+    assert_eq!(b.text("#stats-pending").await, "0");
+    assert_eq!(b.text("#stats-completed").await, "0");
+    assert!(b.displayed("#btn-pause").await);
+    assert!(b.displayed("#btn-close").await);
+    assert!(!b.displayed("#btn-start").await);
+    assert!(b.displayed("#upload-dropzone").await);
+
+    // Contacts added by another client show up on refresh (the CSV path is its own test).
+    let contacts: Vec<Value> = (0..3)
+        .map(|i| json!({"external_id": format!("c{i}"), "phone_numbers": [format!("+1650253000{i}")]}))
+        .collect();
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/campaign/campaigns/{campaign_id}/contacts"),
+            Some(&key),
+            Some(&json!({ "contacts": contacts })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    b.click("#stats-refresh").await;
+    b.wait_text("#stats-total", "count 3 contacts", |t| t == "3")
+        .await;
+    assert_eq!(b.text("#stats-pending").await, "3");
+    assert_eq!(b.text("#stats-in-progress").await, "0");
+    assert_eq!(b.text("#stats-exhausted").await, "0");
+    assert_eq!(b.text("#stats-attempts-total").await, "0");
+    b.screenshot("campaign-detail").await;
+
+    // ---- pause: Start and Close are offered
+    b.click("#btn-pause").await;
+    b.wait_text("#campaign-status", "become paused", |t| t == "paused")
+        .await;
+    b.wait_displayed("#btn-start").await;
+    assert!(!b.displayed("#btn-pause").await);
+    assert!(b.displayed("#btn-close").await);
+    assert!(
+        b.displayed("#upload-dropzone").await,
+        "paused accepts contacts"
+    );
+
+    // ---- close: no lifecycle button any more, and no upload
+    b.click("#btn-close").await;
+    b.wait_text("#campaign-status", "become closed", |t| t == "closed")
+        .await;
+    b.wait_hidden("#btn-close").await;
+    assert!(!b.displayed("#btn-start").await);
+    assert!(!b.displayed("#btn-pause").await);
+    assert!(b.displayed("#campaign-closed-note").await);
+    assert!(b.displayed("#upload-closed").await);
+    assert!(!b.displayed("#upload-dropzone").await);
+    assert!(!b.displayed("#error-banner").await);
+    let (_, stored) = server
+        .call(
+            Method::GET,
+            &format!("/campaign/campaigns/{campaign_id}"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(stored["status"], "closed");
+    // The counts stay.
+    assert_eq!(b.text("#stats-total").await, "3");
+
+    // ---- back to the list: the statuses changed there too
+    b.click("#campaign-back").await;
+    b.wait_displayed("#view-campaigns").await;
+    b.wait_text(
+        &format!("#campaign-list tr[data-campaign-id='{campaign_id}']"),
+        "show the campaign closed",
+        |t| t.contains("closed"),
+    )
+    .await;
+
+    // ---- a phone-width window
+    b.set_viewport(390, 844).await;
+    b.js("window.scrollTo(0, 0); return null;").await;
+    // Nothing wider than the screen makes the page itself scroll sideways.
+    let overflow = b
+        .js("return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+        .await;
+    assert_eq!(overflow, json!(0), "horizontal overflow at 390 px");
+    // The name and the status of each campaign fit on the screen.
+    let fits = b
+        .js("return Array.prototype.every.call(document.querySelectorAll('#campaign-list .badge, #campaign-list .rowlink'), \
+             function (e) { var r = e.getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth; });")
+        .await;
+    assert_eq!(fits, json!(true), "names and statuses within 390 px");
+    b.screenshot("campaigns-phone").await;
+
+    b.assert_same_origin_only(&origin).await;
+    b.assert_no_persistent_storage().await;
+
+    // ---- sign out: the credential is gone from the tab
+    b.set_viewport(1280, 900).await;
+    b.click("#signout").await;
+    b.wait_displayed("#view-signin").await;
+    let session = b.js("return sessionStorage.length;").await;
+    assert_eq!(session, json!(0));
+    b.close().await;
+}
+
+/// The CSV import of spec §6.1 as the page does it: choosing a file runs a dry run (nothing
+/// written), Import writes, and the counts change.
+#[tokio::test]
+async fn csv_upload_dry_run_then_import() {
+    let server = TestServer::start().await;
+    let key = server.key("org_a", Scopes::ALL);
+    let campaign_id = campaign_via_api(&server, &key, "Spring outreach").await;
+    let b = Browser::start().await;
+    sign_in(&b, &server, &key).await;
+
+    b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}")))
+        .await;
+    b.wait_text("#campaign-name", "name the campaign", |t| {
+        t == "Spring outreach"
+    })
+    .await;
+    b.wait_text("#stats-total", "count no contacts", |t| t == "0")
+        .await;
+
+    // Three good rows, one whose number is not a phone number; a header that looks like markup.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("spring.csv");
+    std::fs::write(
+        &csv,
+        "phone,external_id,first_name,<b>note</b>\n\
+         +16502530000,s1,Ada,hello\n\
+         (650) 253-0001,s2,Grace,\n\
+         +16502530002,s3,Linus,\"multi\nline\"\n\
+         12,s4,Bad,number\n",
+    )
+    .unwrap();
+    b.find("#upload-file")
+        .await
+        .send_keys(csv.to_str().unwrap())
+        .await
+        .unwrap();
+
+    // ---- the dry run
+    b.wait_displayed("#upload-dryrun-result").await;
+    b.wait_hidden("#upload-progress-box").await;
+    let headline = b.text("#upload-dryrun-result .upload-headline").await;
+    assert!(
+        headline.contains("spring.csv") && headline.contains("dry run"),
+        "the dry run should succeed; the page shows {:?}",
+        b.text("#upload-dryrun-result").await
+    );
+    assert_eq!(b.text("#upload-dry-inserted").await, "3");
+    assert_eq!(b.text("#upload-dry-updated").await, "0");
+    assert_eq!(b.text("#upload-dry-error-count").await, "1");
+    let errors = b.text("#upload-dry-errors").await;
+    assert!(errors.contains("line 6"), "{errors}"); // the quoted field spans lines 4–5
+    let columns = b.text("#upload-dry-columns").await;
+    assert!(columns.contains("phone_numbers"), "{columns}");
+    assert!(columns.contains("data.first_name"), "{columns}");
+    assert!(columns.contains("data.<b>note</b>"), "{columns}");
+    assert_eq!(
+        b.js("return document.querySelectorAll('#upload-dryrun-result b').length;")
+            .await,
+        json!(0),
+        "a CSV header is shown as text"
+    );
+    assert!(b.displayed("#upload-import").await);
+    // Nothing written yet.
+    assert_eq!(contact_total(&server, &key, &campaign_id).await, 0);
+    b.js("document.getElementById('upload-card').scrollIntoView(); return null;")
+        .await;
+    b.screenshot("upload-dry-run").await;
+
+    // ---- import, skipping the bad row
+    b.click("#upload-skip-invalid").await;
+    b.click("#upload-import").await;
+    b.wait_displayed("#upload-result").await;
+    b.wait_text("#upload-res-inserted", "count the inserted rows", |t| {
+        t == "3"
+    })
+    .await;
+    assert_eq!(b.text("#upload-res-error-count").await, "1");
+    assert!(!b.displayed("#upload-import").await);
+    b.wait_text("#stats-total", "count 3 contacts", |t| t == "3")
+        .await;
+    assert_eq!(b.text("#stats-pending").await, "3");
+    b.wait_text("#contacts-list", "list the contacts", |t| {
+        t.contains("+16502530001") && t.contains("s3")
+    })
+    .await;
+    assert_eq!(contact_total(&server, &key, &campaign_id).await, 3);
+    assert!(!b.displayed("#error-banner").await);
+    b.assert_no_persistent_storage().await;
+    b.close().await;
+}
