@@ -7,6 +7,7 @@ use super::{ApiError, ApiResult, Ctx, Request, no_content, ok};
 use crate::domain::json::{MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH, compact};
 use crate::domain::phone::{self, Region};
 use crate::domain::status::CONTACT_STATUSES;
+use crate::domain::status::CampaignStatus;
 use crate::domain::time;
 use crate::import;
 use crate::store::contacts::{self as store, ContactWrite, ImportMode, PageStart, Scope};
@@ -53,7 +54,7 @@ pub async fn target(ctx: Ctx<'_>, id: &str) -> ApiResult<Target> {
             let configuration = configurations::get(conn, &org, &campaign.configuration_id)?
                 .ok_or(StoreError::NotFound)?;
             Ok(Ok(Target {
-                closed: campaign.status.as_str() == "closed",
+                closed: campaign.status == CampaignStatus::Closed,
                 scope: Scope {
                     org,
                     campaign_id: Some(campaign.id),
@@ -80,9 +81,7 @@ pub async fn upsert(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
     if target.closed {
-        return Err(ApiError::BadRequest(
-            "Cannot add contacts to a closed campaign".into(),
-        ));
+        return Err(ApiError::BadRequest(store::CLOSED_CAMPAIGN.into()));
     }
     let writes: Vec<ContactWrite> = items.iter().map(|item| item.write.clone()).collect();
     let result = write_contacts(ctx, target, writes).await;
@@ -98,7 +97,7 @@ pub async fn upsert(
 }
 
 /// Applies the items in one transaction, re-checking that the campaign is still open.
-pub async fn write_contacts(
+async fn write_contacts(
     ctx: Ctx<'_>,
     target: Target,
     items: Vec<ContactWrite>,
@@ -106,15 +105,7 @@ pub async fn write_contacts(
     ctx.app
         .store
         .write(move |conn| {
-            if let Some(id) = &target.scope.campaign_id {
-                let campaign =
-                    campaigns::resolve(conn, &target.scope.org, id)?.ok_or(StoreError::NotFound)?;
-                if campaign.status.as_str() == "closed" {
-                    return Err(StoreError::Refused(
-                        "Cannot add contacts to a closed campaign".into(),
-                    ));
-                }
-            }
+            store::ensure_open(conn, &target.scope)?;
             store::upsert(conn, &target.scope, &target.default_timezone, &items)
         })
         .await
@@ -549,9 +540,7 @@ pub async fn import(
     })
     .await?;
     if target.closed {
-        return Err(ApiError::BadRequest(
-            "Cannot add contacts to a closed campaign".into(),
-        ));
+        return Err(ApiError::BadRequest(store::CLOSED_CAMPAIGN.into()));
     }
     let mode = if dry_run {
         ImportMode::DryRun
@@ -574,15 +563,7 @@ pub async fn import(
         .app
         .store
         .write(move |conn| {
-            if let Some(id) = &scope.campaign_id {
-                let campaign =
-                    campaigns::resolve(conn, &scope.org, id)?.ok_or(StoreError::NotFound)?;
-                if campaign.status.as_str() == "closed" {
-                    return Err(StoreError::Refused(
-                        "Cannot add contacts to a closed campaign".into(),
-                    ));
-                }
-            }
+            store::ensure_open(conn, &scope)?;
             store::import(conn, &scope, &target.default_timezone, &writes, mode)
         })
         .await?;

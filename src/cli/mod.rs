@@ -387,8 +387,8 @@ fn import_command(db: &Path, args: ImportArgs) -> Result<(), String> {
                     args.campaign, args.org
                 )
             })?;
-        if campaign.status.as_str() == "closed" {
-            return Err("Cannot add contacts to a closed campaign".into());
+        if campaign.status == crate::domain::status::CampaignStatus::Closed {
+            return Err(contacts::CLOSED_CAMPAIGN.into());
         }
         let configuration =
             crate::store::configurations::get(&conn, &args.org, &campaign.configuration_id)

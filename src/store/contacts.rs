@@ -265,6 +265,22 @@ pub fn delete(conn: &Connection, scope: &Scope, id_or_external: &str) -> StoreRe
     Ok(())
 }
 
+/// The refusal of a write into a closed campaign.
+pub const CLOSED_CAMPAIGN: &str = "Cannot add contacts to a closed campaign";
+
+/// Refuses a write into a closed campaign. Called inside the write transaction, so a campaign
+/// closed after the request was checked still refuses it.
+pub fn ensure_open(conn: &Connection, scope: &Scope) -> StoreResult<()> {
+    let Some(id) = &scope.campaign_id else {
+        return Ok(());
+    };
+    let campaign = super::campaigns::get(conn, &scope.org, id)?.ok_or(StoreError::NotFound)?;
+    if campaign.status == crate::domain::status::CampaignStatus::Closed {
+        return Err(StoreError::Refused(CLOSED_CAMPAIGN.into()));
+    }
+    Ok(())
+}
+
 /// A field of an upsert item: absent keeps the stored value, `Some(None)` clears it.
 pub type Change<T> = Option<Option<T>>;
 
