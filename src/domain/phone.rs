@@ -4,9 +4,9 @@
 use phonenumber::metadata::{DATABASE, Descriptor};
 use phonenumber::{PhoneNumber, country};
 use regex::Regex;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// The libphonenumber metadata compiled in through the `phonenumber` crate (pinned in Cargo.lock;
 /// a unit test keeps the two in step).
@@ -97,22 +97,27 @@ fn whole_match(descriptor: &Descriptor, national: &str, general_lengths: &[u16])
     if !lengths.is_empty() && !lengths.contains(&(national.len() as u16)) {
         return false;
     }
-    thread_local! {
-        static ANCHORED: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+    anchored(descriptor.national_number().as_str()).is_some_and(|regex| regex.is_match(national))
+}
+
+/// The pattern compiled to match a whole national number, once, shared by every thread. Keyed by
+/// the pattern's address: patterns come only from the static `DATABASE`, which never moves or
+/// changes, and hashing the pattern text (several KB for some regions) costs more than the match.
+fn anchored(pattern: &str) -> Option<Arc<Regex>> {
+    static COMPILED: OnceLock<RwLock<HashMap<usize, Option<Arc<Regex>>>>> = OnceLock::new();
+    let compiled = COMPILED.get_or_init(Default::default);
+    let key = pattern.as_ptr() as usize;
+    if let Some(found) = compiled.read().expect("never poisoned").get(&key) {
+        return found.clone();
     }
-    let pattern = descriptor.national_number().as_str();
-    ANCHORED.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if !cache.contains_key(pattern) {
-            // The metadata patterns carry layout white space, as the crate reads them.
-            let compact: String = pattern.split_whitespace().collect();
-            let Ok(anchored) = Regex::new(&format!("^(?:{compact})$")) else {
-                return false;
-            };
-            cache.insert(pattern.to_string(), anchored);
-        }
-        cache[pattern].is_match(national)
-    })
+    // The metadata patterns carry layout white space, as the crate reads them.
+    let compact: String = pattern.split_whitespace().collect();
+    let regex = Regex::new(&format!("^(?:{compact})$")).ok().map(Arc::new);
+    compiled
+        .write()
+        .expect("never poisoned")
+        .insert(key, regex.clone());
+    regex
 }
 
 #[cfg(test)]
