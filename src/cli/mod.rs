@@ -51,7 +51,11 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
     bootstrap(&mut conn, bootstrap_key.as_ref(), args.listen)?;
     drop(conn);
 
+    // Blocking work (reads on the pool of READERS connections, phone normalisation) gains nothing
+    // from more threads than that on a small machine, and each idle thread keeps its allocator
+    // heap and its phone-pattern cache: tokio's default of 512 let the memory grow past 1 GB.
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(16)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
