@@ -16,11 +16,15 @@ use store::Store;
 /// Everything a request handler needs.
 pub struct App {
     pub store: Store,
+    pub credentials: api::auth::CredentialCache,
 }
 
 impl App {
     pub fn new(store: Store) -> Arc<App> {
-        Arc::new(App { store })
+        Arc::new(App {
+            store,
+            credentials: Default::default(),
+        })
     }
 }
 

@@ -7,6 +7,9 @@ use common::TestServer;
 use reqwest::Method;
 use serde_json::json;
 
+/// Credential changes must apply within one second (spec §2): wait exactly that long.
+const WITHIN_A_SECOND: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[tokio::test]
 async fn every_auth_failure_has_its_status_and_detail() {
     let server = TestServer::start().await;
@@ -111,8 +114,9 @@ async fn personal_tokens_need_the_organisation_header_and_membership() {
             .contains(&json!("America/New_York"))
     );
 
-    // Membership changes apply to the next request.
+    // Membership changes apply within a second (spec §2).
     server.admin(|conn| campaignd::store::credentials::remove_membership(conn, "ada", "org_a"));
+    tokio::time::sleep(WITHIN_A_SECOND).await;
     assert_eq!(get(Some("org_a")).await.0, 403);
 }
 
@@ -217,7 +221,7 @@ async fn a_concurrency_read_key_reads_concurrency_settings_and_nothing_else() {
 }
 
 #[tokio::test]
-async fn revoked_and_expired_keys_stop_working_at_once() {
+async fn revoked_and_expired_keys_stop_working_within_a_second() {
     let server = TestServer::start().await;
     let key = server.key("org_a", Scopes::ALL);
     assert_eq!(
@@ -241,12 +245,22 @@ async fn revoked_and_expired_keys_stop_working_at_once() {
             "2026-01-01T00:00:00.000Z",
         )
     });
+    tokio::time::sleep(WITHIN_A_SECOND).await;
     let (status, body) = server
         .call(Method::GET, "/campaign/configurations", Some(&key), None)
         .await;
     assert_eq!((status, body), (401, json!({"detail": "Invalid token"})));
 
     let expired = server.key("org_a", Scopes::ALL);
+    let (status, _) = server
+        .call(
+            Method::GET,
+            "/campaign/configurations",
+            Some(&expired),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
     let expired_id = expired
         .trim_start_matches("ak_")
         .split('.')
@@ -260,6 +274,7 @@ async fn revoked_and_expired_keys_stop_working_at_once() {
         )?;
         Ok(())
     });
+    tokio::time::sleep(WITHIN_A_SECOND).await;
     assert_eq!(
         server
             .call(

@@ -6,6 +6,9 @@ use crate::domain::scope::{Scope, Scopes};
 use crate::domain::time;
 use crate::store::Store;
 use crate::store::credentials::{self, Principal};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use warp::http::HeaderMap;
 
 /// What a route asks of the caller.
@@ -34,9 +37,15 @@ pub struct Caller {
     pub org: String,
 }
 
-/// Checks the credential, organisation and scope, in the spec's order. The lookup reads the
-/// database every time, so revocations and membership changes apply to the next request.
-pub async fn authorize(store: &Store, headers: &HeaderMap, access: Access) -> ApiResult<Caller> {
+/// Checks the credential, organisation and scope, in the spec's order. What a credential resolves
+/// to is cached for less than a second (spec §2 allows up to one), so revocations, expiry and
+/// membership changes apply within a second while hot clients cost no database read.
+pub async fn authorize(
+    store: &Store,
+    cache: &CredentialCache,
+    headers: &HeaderMap,
+    access: Access,
+) -> ApiResult<Caller> {
     let required = match access {
         Access::Public => return Ok(Caller { org: String::new() }),
         Access::AnyCredential => None,
@@ -46,51 +55,96 @@ pub async fn authorize(store: &Store, headers: &HeaderMap, access: Access) -> Ap
     let org_header = headers
         .get("x-anyreach-org")
         .map(|v| v.to_str().unwrap_or("").to_string());
+    let Some(accepted) = required else {
+        // Any valid credential, no organisation: the timezone list, not worth caching.
+        let valid = store
+            .read(move |conn| credentials::authenticate(conn, &credential, &time::now_text()))
+            .await?;
+        return valid
+            .map(|_| Caller { org: String::new() })
+            .ok_or(ApiError::Unauthorized("Invalid token"));
+    };
+    let key = (credential.to_key(), org_header.clone());
+    let (org, scopes) = match cache.get(&key, &credential) {
+        Some(resolved) => resolved,
+        None => {
+            let presented = credential.clone();
+            let resolved = store
+                .read(move |conn| Ok(resolve(conn, &presented, org_header)))
+                .await??;
+            cache.put(key, &credential, resolved.clone());
+            resolved
+        }
+    };
+    if !scopes.allows_any(accepted) {
+        return Err(missing_scope(accepted));
+    }
+    Ok(Caller { org })
+}
 
-    store
-        .read(move |conn| {
-            let principal = credentials::authenticate(conn, &credential, &time::now_text())?;
-            Ok((|| {
-                let principal = principal.ok_or(ApiError::Unauthorized("Invalid token"))?;
-                let Some(accepted) = required else {
-                    return Ok(Caller { org: String::new() });
-                };
-                let (org, scopes) = match principal {
-                    Principal::Key {
-                        organization_id,
-                        scopes,
-                    } => {
-                        if org_header
-                            .as_ref()
-                            .is_some_and(|named| *named != organization_id)
-                        {
-                            return Err(ApiError::Forbidden(
-                                "API key does not belong to this organization".into(),
-                            ));
-                        }
-                        (organization_id, scopes)
-                    }
-                    Principal::User { name, scopes } => {
-                        let org = org_header.ok_or(ApiError::Unauthorized(
-                            "Token is missing organization claim",
-                        ))?;
-                        let role = credentials::role(conn, &name, &org)
-                            .map_err(ApiError::from)?
-                            .ok_or_else(|| {
-                                ApiError::Forbidden("Not a member of this organization".into())
-                            })?;
-                        let scopes =
-                            scopes.map_or(role.scopes(), |own| own.intersect(role.scopes()));
-                        (org, scopes)
-                    }
-                };
-                if !scopes.allows_any(accepted) {
-                    return Err(missing_scope(accepted));
-                }
-                Ok(Caller { org })
-            })())
-        })
-        .await?
+/// The organisation a credential acts for with the `X-Anyreach-Org` header it came with, and its
+/// scopes there; or the 401/403 that the spec gives.
+fn resolve(
+    conn: &rusqlite::Connection,
+    credential: &Credential,
+    org_header: Option<String>,
+) -> ApiResult<(String, Scopes)> {
+    let principal = credentials::authenticate(conn, credential, &time::now_text())?
+        .ok_or(ApiError::Unauthorized("Invalid token"))?;
+    match principal {
+        Principal::Key {
+            organization_id,
+            scopes,
+        } => {
+            if org_header
+                .as_ref()
+                .is_some_and(|named| *named != organization_id)
+            {
+                let detail = "API key does not belong to this organization";
+                return Err(ApiError::Forbidden(detail.into()));
+            }
+            Ok((organization_id, scopes))
+        }
+        Principal::User { name, scopes } => {
+            let org = org_header.ok_or(ApiError::Unauthorized(
+                "Token is missing organization claim",
+            ))?;
+            let role = credentials::role(conn, &name, &org)?
+                .ok_or_else(|| ApiError::Forbidden("Not a member of this organization".into()))?;
+            let scopes = scopes.map_or(role.scopes(), |own| own.intersect(role.scopes()));
+            Ok((org, scopes))
+        }
+    }
+}
+
+/// How long a resolved credential is trusted without reading the database again.
+const CACHE_FOR: Duration = Duration::from_millis(900);
+/// Entries kept at most; the cache is emptied when it is full (it refills within a second).
+const CACHE_ENTRIES: usize = 10_000;
+
+type CacheKey = (String, Option<String>);
+
+/// Credentials resolved in the last `CACHE_FOR`, keyed by credential id and organisation header.
+/// An entry holds the secret's hash, so only the exact credential that was checked can use it.
+#[derive(Default)]
+pub struct CredentialCache {
+    entries: Mutex<HashMap<CacheKey, (Instant, [u8; 32], (String, Scopes))>>,
+}
+
+impl CredentialCache {
+    fn get(&self, key: &CacheKey, credential: &Credential) -> Option<(String, Scopes)> {
+        let entries = self.entries.lock().expect("never poisoned");
+        let (at, secret_hash, resolved) = entries.get(key)?;
+        (at.elapsed() < CACHE_FOR && credential.matches(secret_hash)).then(|| resolved.clone())
+    }
+
+    fn put(&self, key: CacheKey, credential: &Credential, resolved: (String, Scopes)) {
+        let mut entries = self.entries.lock().expect("never poisoned");
+        if entries.len() >= CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, (Instant::now(), credential.secret_hash(), resolved));
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> ApiResult<Credential> {

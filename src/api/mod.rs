@@ -220,7 +220,13 @@ async fn dispatch(
             methods.iter().map(Method::as_str).collect(),
         ));
     }
-    let caller = auth::authorize(&app.store, &request.headers, access(&route, &method)).await?;
+    let caller = auth::authorize(
+        &app.store,
+        &app.credentials,
+        &request.headers,
+        access(&route, &method),
+    )
+    .await?;
     let ctx = Ctx {
         app,
         caller: &caller,

@@ -68,6 +68,11 @@ impl Credential {
         })
     }
 
+    /// The kind and id, without the secret: what identifies the credential in a cache.
+    pub fn to_key(&self) -> String {
+        format!("{}{}", self.kind.prefix(), self.id)
+    }
+
     /// Whether the secret is long enough to be chosen by a user (`--bootstrap-key`).
     pub fn is_strong(&self) -> bool {
         self.secret.len() >= MIN_SECRET_LEN
