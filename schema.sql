@@ -143,18 +143,22 @@ CREATE TABLE contact_counts (
     PRIMARY KEY (organization_id, scope)
 ) STRICT, WITHOUT ROWID;
 
+-- One statement per inserted contact: bulk upserts insert a thousand at a time.
 CREATE TRIGGER contacts_counted_on_insert AFTER INSERT ON contacts BEGIN
-    INSERT INTO contact_counts (organization_id, scope) VALUES (NEW.organization_id, ifnull(NEW.campaign_id, ''))
-        ON CONFLICT DO NOTHING;
-    UPDATE contact_counts SET
-        pending     = pending     + (NEW.status = 'pending'),
-        locked      = locked      + (NEW.status = 'locked'),
-        in_progress = in_progress + (NEW.status = 'in_progress'),
-        completed   = completed   + (NEW.status = 'completed'),
-        exhausted   = exhausted   + (NEW.status = 'exhausted')
-    WHERE organization_id = NEW.organization_id AND scope = ifnull(NEW.campaign_id, '');
-    UPDATE organizations SET active_calls = active_calls + 1
-    WHERE NEW.status IN ('locked', 'in_progress') AND id = NEW.organization_id;
+    INSERT INTO contact_counts (organization_id, scope, pending, locked, in_progress, completed, exhausted)
+    VALUES (NEW.organization_id, ifnull(NEW.campaign_id, ''), NEW.status = 'pending', NEW.status = 'locked',
+            NEW.status = 'in_progress', NEW.status = 'completed', NEW.status = 'exhausted')
+    ON CONFLICT (organization_id, scope) DO UPDATE SET
+        pending     = pending     + excluded.pending,
+        locked      = locked      + excluded.locked,
+        in_progress = in_progress + excluded.in_progress,
+        completed   = completed   + excluded.completed,
+        exhausted   = exhausted   + excluded.exhausted;
+END;
+
+CREATE TRIGGER contacts_active_on_insert AFTER INSERT ON contacts
+WHEN NEW.status IN ('locked', 'in_progress') BEGIN
+    UPDATE organizations SET active_calls = active_calls + 1 WHERE id = NEW.organization_id;
 END;
 
 CREATE TRIGGER contacts_counted_on_delete AFTER DELETE ON contacts BEGIN

@@ -13,6 +13,7 @@ pub mod orgs;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,6 +24,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Most write jobs that share one commit.
 const MAX_GROUP: usize = 64;
 const READERS: u32 = 8;
+/// WAL size (pages) at which the writer checkpoints by itself: the checkpoint thread's backstop.
+const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -78,6 +82,8 @@ pub struct Store {
     jobs: mpsc::Sender<Job>,
     readers: r2d2::Pool<SqliteConnectionManager>,
     path: PathBuf,
+    /// The checkpoint thread stops when the last clone of the store is dropped.
+    _alive: Arc<()>,
 }
 
 impl Store {
@@ -92,8 +98,11 @@ impl Store {
             // Each job runs in a savepoint, whose sub-journal SQLite otherwise writes to a temporary
             // file (a pwrite per changed page); in memory it costs no syscalls. It is not part of
             // crash recovery (the WAL is).
+            // Checkpoints run on their own thread (below); the writer checkpoints only if that one
+            // falls far behind, so commits seldom pay for copying the WAL back.
             .execute_batch(&format!(
-                "PRAGMA synchronous = {sync}; PRAGMA temp_store = MEMORY;"
+                "PRAGMA synchronous = {sync}; PRAGMA temp_store = MEMORY;
+                 PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES};"
             ))
             .map_err(|e| e.to_string())?;
         migrate::migrate(&mut writer)?;
@@ -115,10 +124,18 @@ impl Store {
             .name("sqlite-writer".into())
             .spawn(move || run_writer(writer, queue))
             .map_err(|e| e.to_string())?;
+        let checkpointer = open_connection(path).map_err(|e| e.to_string())?;
+        let alive = Arc::new(());
+        let watched = Arc::downgrade(&alive);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || run_checkpointer(checkpointer, watched))
+            .map_err(|e| e.to_string())?;
         Ok(Store {
             jobs,
             readers,
             path: path.to_owned(),
+            _alive: alive,
         })
     }
 
@@ -226,6 +243,17 @@ pub(crate) fn savepoint<T>(
     };
     conn.execute_batch(&end)?;
     result
+}
+
+/// Copies committed WAL frames back into the database about once a second, next to the writer.
+/// PASSIVE never waits on readers or the writer; the writer's own auto-checkpoint is the backstop.
+fn run_checkpointer(conn: Connection, alive: Weak<()>) {
+    while alive.upgrade().is_some() {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::debug!("checkpoint: {error}");
+        }
+    }
 }
 
 /// The writer loop: takes every job already queued (up to MAX_GROUP), runs each in its own
