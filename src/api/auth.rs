@@ -128,14 +128,21 @@ type CacheKey = (String, Option<String>);
 /// An entry holds the secret's hash, so only the exact credential that was checked can use it.
 #[derive(Default)]
 pub struct CredentialCache {
-    entries: Mutex<HashMap<CacheKey, (Instant, [u8; 32], (String, Scopes))>>,
+    entries: Mutex<HashMap<CacheKey, CacheEntry>>,
+}
+
+struct CacheEntry {
+    at: Instant,
+    secret_hash: [u8; 32],
+    resolved: (String, Scopes),
 }
 
 impl CredentialCache {
     fn get(&self, key: &CacheKey, credential: &Credential) -> Option<(String, Scopes)> {
         let entries = self.entries.lock().expect("never poisoned");
-        let (at, secret_hash, resolved) = entries.get(key)?;
-        (at.elapsed() < CACHE_FOR && credential.matches(secret_hash)).then(|| resolved.clone())
+        let entry = entries.get(key)?;
+        let fresh = entry.at.elapsed() < CACHE_FOR && credential.matches(&entry.secret_hash);
+        fresh.then(|| entry.resolved.clone())
     }
 
     fn put(&self, key: CacheKey, credential: &Credential, resolved: (String, Scopes)) {
@@ -143,7 +150,15 @@ impl CredentialCache {
         if entries.len() >= CACHE_ENTRIES {
             entries.clear();
         }
-        entries.insert(key, (Instant::now(), credential.secret_hash(), resolved));
+        let secret_hash = credential.secret_hash();
+        entries.insert(
+            key,
+            CacheEntry {
+                at: Instant::now(),
+                secret_hash,
+                resolved,
+            },
+        );
     }
 }
 
