@@ -49,15 +49,16 @@ pub fn normalise(raw: &str, region: Option<Region>) -> Result<String, String> {
         return Err(refuse());
     }
     let number = phonenumber::parse(region.map(|r| r.0), raw).map_err(|_| refuse())?;
-    if !phonenumber::is_valid(&number) || !matches_a_number_type(&number) {
+    if !matches_a_number_type(&number) {
         return Err(refuse());
     }
     Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
-/// libphonenumber calls a number valid only when its national number matches a number type's
-/// pattern as a whole; the `phonenumber` crate checks only that a match starts at the first
-/// digit, so it accepts numbers with extra digits. This closes that gap with the same metadata.
+/// Validity as libphonenumber decides it: the national number matches one of the number types'
+/// patterns as a whole, with that type's possible lengths. It replaces the `phonenumber` crate's
+/// own `is_valid`, which checks only that a match starts at the first digit (so it accepts numbers
+/// with extra digits) and gives the same answers as this check on the rest of the corpus.
 fn matches_a_number_type(number: &PhoneNumber) -> bool {
     let code = number.code().value();
     // The national significant number, leading zeros included (Italy), as E.164 writes it.
