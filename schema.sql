@@ -143,23 +143,9 @@ CREATE TABLE contact_counts (
     PRIMARY KEY (organization_id, scope)
 ) STRICT, WITHOUT ROWID;
 
--- One statement per inserted contact: bulk upserts insert a thousand at a time.
-CREATE TRIGGER contacts_counted_on_insert AFTER INSERT ON contacts BEGIN
-    INSERT INTO contact_counts (organization_id, scope, pending, locked, in_progress, completed, exhausted)
-    VALUES (NEW.organization_id, ifnull(NEW.campaign_id, ''), NEW.status = 'pending', NEW.status = 'locked',
-            NEW.status = 'in_progress', NEW.status = 'completed', NEW.status = 'exhausted')
-    ON CONFLICT (organization_id, scope) DO UPDATE SET
-        pending     = pending     + excluded.pending,
-        locked      = locked      + excluded.locked,
-        in_progress = in_progress + excluded.in_progress,
-        completed   = completed   + excluded.completed,
-        exhausted   = exhausted   + excluded.exhausted;
-END;
-
-CREATE TRIGGER contacts_active_on_insert AFTER INSERT ON contacts
-WHEN NEW.status IN ('locked', 'in_progress') BEGIN
-    UPDATE organizations SET active_calls = active_calls + 1 WHERE id = NEW.organization_id;
-END;
+-- Inserts are counted by the code that inserts (store::contacts::upsert), once per batch: a
+-- trigger would cost a statement per contact, and bulk upserts insert a thousand at a time. New
+-- contacts are always `pending` (the insert sets no status), so they never change active_calls.
 
 CREATE TRIGGER contacts_counted_on_delete AFTER DELETE ON contacts BEGIN
     UPDATE contact_counts SET

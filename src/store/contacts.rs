@@ -443,6 +443,7 @@ pub fn upsert(
     if !missing_numbers.is_empty() {
         return Err(StoreError::MissingNumbers(missing_numbers));
     }
+    count_new_contacts(conn, scope, inserted)?;
     if let Some(detail) = conflict {
         return Err(StoreError::Conflict(detail));
     }
@@ -451,6 +452,19 @@ pub fn upsert(
         updated,
         contact_ids,
     })
+}
+
+/// Adds `inserted` new (pending) contacts to the scope's counters: once per batch, where a
+/// trigger would cost a statement per contact (schema.sql).
+fn count_new_contacts(conn: &Connection, scope: &Scope, inserted: usize) -> StoreResult<()> {
+    if inserted > 0 {
+        conn.prepare_cached(
+            "INSERT INTO contact_counts (organization_id, scope, pending) VALUES (?1, ?2, ?3)
+             ON CONFLICT (organization_id, scope) DO UPDATE SET pending = pending + excluded.pending",
+        )?
+        .execute(params![scope.org, scope.key(), inserted as i64])?;
+    }
+    Ok(())
 }
 
 fn mismatch(id: &str, external_id: Option<&str>) -> String {
@@ -495,6 +509,7 @@ fn merge(stored: &Stored, item: &ContactWrite, default_timezone: &str) -> Stored
     }
 }
 
+/// Inserts a new pending contact; `upsert` adds it to the counters with the rest of its batch.
 fn write_insert(conn: &Connection, scope: &Scope, c: &Stored, now: &str) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO contacts (id, organization_id, campaign_id, external_id, phone_numbers, data, timezone,
