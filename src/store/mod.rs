@@ -26,7 +26,7 @@ const MAX_GROUP: usize = 64;
 const READERS: u32 = 8;
 /// WAL size (pages) at which the writer checkpoints by itself: the checkpoint thread's backstop.
 const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -245,7 +245,7 @@ pub(crate) fn savepoint<T>(
     result
 }
 
-/// Copies committed WAL frames back into the database about once a second, next to the writer.
+/// Copies committed WAL frames back into the database five times a second, next to the writer.
 /// PASSIVE never waits on readers or the writer; the writer's own auto-checkpoint is the backstop.
 fn run_checkpointer(conn: Connection, alive: Weak<()>) {
     while alive.upgrade().is_some() {
