@@ -47,6 +47,14 @@ async fn upsert(server: &TestServer, key: &str, campaign: &str, body: &Value) ->
         .await
 }
 
+/// Adds one contact with `external_id` and a valid number; returns its id.
+async fn add_contact(server: &TestServer, key: &str, campaign: &str, external_id: &str) -> String {
+    let item = json!({"external_id": external_id, "phone_numbers": ["+16502530000"]});
+    let (status, body) = upsert(server, key, campaign, &contacts(vec![item])).await;
+    assert_eq!(status, 200, "{body}");
+    body["contact_ids"][0].as_str().unwrap().to_string()
+}
+
 async fn list(server: &TestServer, key: &str, campaign: &str, query: &str) -> Value {
     let (status, body) = server
         .call(
@@ -251,16 +259,7 @@ async fn inserts_need_numbers_and_conflicts_are_409() {
     let key = server.key("org_a", Scopes::ALL);
     let one = campaign(&server, &key, "US", "one").await;
     let two = campaign(&server, &key, "US", "two").await;
-    let (_, body) = upsert(
-        &server,
-        &key,
-        &one,
-        &contacts(vec![
-            json!({"external_id": "a", "phone_numbers": ["+16502530000"]}),
-        ]),
-    )
-    .await;
-    let a_id = body["contact_ids"][0].as_str().unwrap().to_string();
+    let a_id = add_contact(&server, &key, &one, "a").await;
 
     let (status, body) = upsert(
         &server,
@@ -525,16 +524,7 @@ async fn another_organisations_contacts_are_404_on_every_route() {
     let key_a = server.key("org_a", Scopes::ALL);
     let key_b = server.key("org_b", Scopes::ALL);
     let id = campaign(&server, &key_a, "US", "q4").await;
-    let (_, body) = upsert(
-        &server,
-        &key_a,
-        &id,
-        &contacts(vec![
-            json!({"external_id": "x", "phone_numbers": ["+16502530000"]}),
-        ]),
-    )
-    .await;
-    let contact = body["contact_ids"][0].as_str().unwrap();
+    let contact = &add_contact(&server, &key_a, &id, "x").await;
     let item = contacts(vec![json!({"phone_numbers": ["+16502530000"]})]);
     for (method, path, body) in [
         (
@@ -714,15 +704,7 @@ async fn delete_refuses_contacts_being_dialled() {
     let server = TestServer::start().await;
     let key = server.key("org_a", Scopes::ALL);
     let id = campaign(&server, &key, "US", "q4").await;
-    upsert(
-        &server,
-        &key,
-        &id,
-        &contacts(vec![
-            json!({"external_id": "busy", "phone_numbers": ["+16502530000"]}),
-        ]),
-    )
-    .await;
+    add_contact(&server, &key, &id, "busy").await;
     // The dialer is not built yet: put the contact in progress as it would.
     server.admin(|conn| {
         Ok(conn.execute(
