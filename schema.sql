@@ -109,12 +109,22 @@ CREATE TABLE contacts (
     next_attempt_at TEXT,
     locked_at       TEXT,
     created_at      TEXT NOT NULL,
-    updated_at      TEXT NOT NULL
+    updated_at      TEXT NOT NULL,
+    -- When a pending contact may be dialled next: its next attempt (else its creation) moved to
+    -- the first opening of its calling windows; NULL when they never open. The dialer re-checks
+    -- the window when it takes the contact, and moves it on if the window has closed since.
+    dial_at         TEXT
 ) STRICT;
 CREATE UNIQUE INDEX contacts_id ON contacts (organization_id, id);
 CREATE INDEX contacts_by_campaign ON contacts (organization_id, campaign_id, seq);
 CREATE UNIQUE INDEX contacts_external_id ON contacts (organization_id, ifnull(campaign_id, ''), external_id)
     WHERE external_id IS NOT NULL;
+-- What the dialing loop asks, so it never scans: a campaign's pending contacts due by now,
+-- earliest first. New contacts append at its end (dial_at is about their creation time).
+CREATE INDEX contacts_due ON contacts (organization_id, campaign_id, dial_at, seq)
+    WHERE status = 'pending';
+-- The calls up (few rows): stale locks and calls past --max-call-minutes.
+CREATE INDEX contacts_dialing ON contacts (locked_at) WHERE status IN ('locked', 'in_progress');
 
 CREATE TABLE attempts (
     id              TEXT PRIMARY KEY,

@@ -1,5 +1,7 @@
 //! The command line (and its environment variables) → one validated configuration.
 
+use crate::dialer::{self, Mode, simulate};
+use crate::domain::clock::{self, Clock};
 use crate::store::Synchronous;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -88,6 +90,77 @@ pub struct ServeArgs {
     /// instead of generating one; it is created if missing. For CI jobs that need a known key.
     #[arg(long, env = "CAMPAIGND_BOOTSTRAP_KEY")]
     pub bootstrap_key: Option<String>,
+
+    /// Who places the calls: `off` (no calls; contacts stay pending), `simulate` (simulated calls),
+    /// `webhook` (your telephony). Default: `simulate` with --ephemeral, else `off`.
+    #[arg(long, env = "CAMPAIGND_DIALER", value_enum)]
+    pub dialer: Option<Mode>,
+
+    /// Calls up at once over all organisations (1–100000).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+    pub global_concurrency: i64,
+
+    /// An attempt still in progress after this many minutes ends with outcome `failed` (1–10080).
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(i64).range(1..=10_080))]
+    pub max_call_minutes: i64,
+
+    /// Weights of the simulated outcomes (answered, voicemail, no_answer, busy, failed); an
+    /// outcome not named weighs 0.
+    #[arg(long, default_value = "answered=60,no_answer=25,busy=10,voicemail=5")]
+    pub sim_outcomes: simulate::OutcomeWeights,
+
+    /// A simulated call lasts a uniformly drawn number of seconds in MIN-MAX (`0-0` allowed).
+    #[arg(long, default_value = "5-60")]
+    pub sim_call_seconds: simulate::CallSeconds,
+
+    /// Seed of the simulator's draws: the same seed and inputs give the same calls.
+    #[arg(long)]
+    pub sim_seed: Option<u64>,
+
+    /// Only with --ephemeral: campaignd's clock starts at this RFC 3339 instant (default: now).
+    #[arg(long)]
+    pub clock_start: Option<jiff::Timestamp>,
+
+    /// Only with --ephemeral: campaignd's clock runs this many times faster (1–3600); with 600 a
+    /// week of a campaign passes in about 17 minutes.
+    #[arg(long)]
+    pub clock_speed: Option<f64>,
+}
+
+impl ServeArgs {
+    /// The server's clock; a moved or sped-up clock only on a throw-away database.
+    pub fn clock(&self) -> Result<Clock, String> {
+        if !self.ephemeral && (self.clock_start.is_some() || self.clock_speed.is_some()) {
+            return Err("--clock-start and --clock-speed need --ephemeral: a database must never \
+                hold timestamps from a clock other than the real one"
+                .into());
+        }
+        let speed = self.clock_speed.unwrap_or(1.0);
+        if !(1.0..=clock::MAX_SPEED).contains(&speed) {
+            return Err(format!(
+                "--clock-speed must be a number from 1 to {}",
+                clock::MAX_SPEED
+            ));
+        }
+        Ok(match (self.clock_start, self.clock_speed) {
+            (None, None) => Clock::real(),
+            (start, _) => Clock::started(start.unwrap_or_else(jiff::Timestamp::now), speed),
+        })
+    }
+
+    pub fn dialer(&self) -> dialer::Settings {
+        let default_mode = if self.ephemeral { Mode::Simulate } else { Mode::Off };
+        dialer::Settings {
+            mode: self.dialer.unwrap_or(default_mode),
+            global_concurrency: self.global_concurrency,
+            max_call: jiff::SignedDuration::from_mins(self.max_call_minutes),
+            simulation: simulate::Settings {
+                outcomes: self.sim_outcomes.clone(),
+                call_seconds: self.sim_call_seconds,
+                seed: self.sim_seed,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,11 +4,13 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod dialer;
 pub mod domain;
 pub mod import;
 pub mod openapi;
 pub mod store;
 
+use domain::clock::Clock;
 use std::future::Future;
 use std::sync::Arc;
 use store::Store;
@@ -17,28 +19,79 @@ use store::Store;
 pub struct App {
     pub store: Store,
     pub credentials: api::auth::CredentialCache,
+    /// The server's one clock: every timestamp written and every dialing decision reads it.
+    pub clock: Clock,
+    pub dialer: dialer::Settings,
+    /// Wakes the dialing loop (a call's result came in).
+    pub wake_dialer: Arc<tokio::sync::Notify>,
 }
 
 impl App {
+    /// An app on the real clock with the dialer off.
     pub fn new(store: Store) -> Arc<App> {
+        App::with(store, Clock::real(), dialer::Settings::default())
+    }
+
+    pub fn with(store: Store, clock: Clock, dialer: dialer::Settings) -> Arc<App> {
         Arc::new(App {
             store,
             credentials: Default::default(),
+            clock,
+            dialer,
+            wake_dialer: Default::default(),
         })
     }
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves the API (and runs the dialer) on `listener` until `shutdown` completes.
 pub async fn serve(
     app: Arc<App>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    if let Err(error) = start_dialer(&app, stopped).await {
+        tracing::error!("the dialer did not start: {error}");
+    }
     warp::serve(api::routes(app))
         .incoming(listener)
-        .graceful(shutdown)
+        .graceful(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
         .run()
         .await;
+}
+
+/// Ends the simulated calls a previous process left up, then starts the dialer of the app's
+/// mode.
+async fn start_dialer(
+    app: &App,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> store::StoreResult<()> {
+    let clock = app.clock;
+    let ended = app
+        .store
+        .write(move |conn| store::dialing::end_simulated_calls(conn, clock.now()))
+        .await?;
+    if ended > 0 {
+        tracing::info!("{ended} simulated call(s) left up by the last run ended as failed");
+    }
+    let settings = app.dialer.clone();
+    let (store, wake) = (app.store.clone(), app.wake_dialer.clone());
+    match settings.mode {
+        dialer::Mode::Off => {}
+        dialer::Mode::Simulate => {
+            let simulation = settings.simulation.clone();
+            dialer::start(store, clock, settings, wake, stop, |events| {
+                Arc::new(dialer::simulate::Simulator::new(simulation, clock, events))
+            });
+        }
+        dialer::Mode::Webhook => {
+            tracing::error!("the webhook placer is not built yet; no calls are placed");
+        }
+    }
+    Ok(())
 }
 
 /// The version line of `campaignd --version`: ours, the phone metadata's and the tz database's.

@@ -3,7 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use crate::domain::credential::Credential;
 use crate::domain::scope::{Scope, Scopes};
-use crate::domain::time;
+use crate::domain::clock::Clock;
 use crate::store::Store;
 use crate::store::credentials::{self, Principal};
 use std::collections::HashMap;
@@ -42,6 +42,7 @@ pub struct Caller {
 /// membership changes apply within a second while hot clients cost no database read.
 pub async fn authorize(
     store: &Store,
+    clock: Clock,
     cache: &CredentialCache,
     headers: &HeaderMap,
     access: Access,
@@ -58,7 +59,7 @@ pub async fn authorize(
     let Some(accepted) = required else {
         // Any valid credential, no organisation: the timezone list, not worth caching.
         let valid = store
-            .read(move |conn| credentials::authenticate(conn, &credential, &time::now_text()))
+            .read(move |conn| credentials::authenticate(conn, &credential, &clock.now_text()))
             .await?;
         return valid
             .map(|_| Caller { org: String::new() })
@@ -70,7 +71,7 @@ pub async fn authorize(
         None => {
             let presented = credential.clone();
             let resolved = store
-                .read(move |conn| Ok(resolve(conn, &presented, org_header)))
+                .read(move |conn| Ok(resolve(conn, &presented, org_header, clock)))
                 .await??;
             cache.put(key, &credential, resolved.clone());
             resolved
@@ -88,8 +89,9 @@ fn resolve(
     conn: &rusqlite::Connection,
     credential: &Credential,
     org_header: Option<String>,
+    clock: Clock,
 ) -> ApiResult<(String, Scopes)> {
-    let principal = credentials::authenticate(conn, credential, &time::now_text())?
+    let principal = credentials::authenticate(conn, credential, &clock.now_text())?
         .ok_or(ApiError::Unauthorized("Invalid token"))?;
     match principal {
         Principal::Key {

@@ -3,7 +3,7 @@
 use super::validate::{Checker, Field, Loc};
 use super::{ApiError, ApiResult, Ctx, Request, created, ok};
 use crate::domain::status::{CampaignStatus, Lifecycle};
-use crate::domain::time;
+
 use crate::store::campaigns::{self as store, Campaign, CampaignFields, ListFilter};
 use crate::store::{StoreResult, configurations};
 use rusqlite::Connection;
@@ -18,6 +18,7 @@ pub async fn create(ctx: Ctx<'_>, request: &mut Request) -> ApiResult<warp::repl
     let body = request.json().await?;
     let fields = read_new_campaign(&body)?;
     let org = ctx.org();
+    let clock = ctx.app.clock;
     let result = ctx
         .app
         .store
@@ -25,7 +26,7 @@ pub async fn create(ctx: Ctx<'_>, request: &mut Request) -> ApiResult<warp::repl
             if let Err(error) = check_configuration(conn, &org, &fields.configuration_id)? {
                 return Ok(Err(error));
             }
-            Ok(Ok(store::create(conn, &org, &fields, &time::now_text())?))
+            Ok(Ok(store::create(conn, &org, &fields, &clock.now_text())?))
         })
         .await?;
     created(&result?)
@@ -79,6 +80,7 @@ pub async fn update(
     let body = request.json().await?;
     let patch = read_patch(&body)?;
     let (org, id) = (ctx.org(), id.to_string());
+    let clock = ctx.app.clock;
     let result = ctx
         .app
         .store
@@ -101,7 +103,7 @@ pub async fn update(
                 &org,
                 &stored.id,
                 &fields,
-                &time::now_text(),
+                &clock.now_text(),
             )?))
         })
         .await?;
@@ -114,6 +116,7 @@ pub async fn lifecycle(
     action: Lifecycle,
 ) -> ApiResult<warp::reply::Response> {
     let (org, id) = (ctx.org(), id.to_string());
+    let clock = ctx.app.clock;
     let result = ctx
         .app
         .store
@@ -121,7 +124,7 @@ pub async fn lifecycle(
             let Some(campaign) = store::resolve(conn, &org, &id)? else {
                 return Ok(Err(NOT_FOUND));
             };
-            let now = time::now_text();
+            let now = clock.now_text();
             Ok(Ok(store::transition(
                 conn,
                 &org,

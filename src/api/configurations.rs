@@ -14,10 +14,11 @@ pub async fn create(ctx: Ctx<'_>, request: &mut Request) -> ApiResult<warp::repl
     let body = request.json().await?;
     let fields = read_configuration(&body)?;
     let org = ctx.org();
+    let clock = ctx.app.clock;
     let configuration = ctx
         .app
         .store
-        .write(move |conn| store::create(conn, &org, &fields, &time::now_text()))
+        .write(move |conn| store::create(conn, &org, &fields, &clock.now_text()))
         .await?;
     created(&configuration)
 }
@@ -68,6 +69,7 @@ pub async fn update(
         return Err(ApiError::Invalid(check.problems));
     };
     let org = ctx.org();
+    let clock = ctx.app.clock;
     let result = ctx
         .app
         .store
@@ -87,7 +89,7 @@ pub async fn update(
                     &org,
                     &id,
                     &fields,
-                    &time::now_text(),
+                    &clock.now_text(),
                 )?)),
                 Err(error) => Ok(Err(error)),
             }

@@ -26,7 +26,6 @@ pub struct Target {
     pub scope: Scope,
     /// Region for numbers without `+`; `None` for ad-hoc contacts (E.164 only).
     pub region: Option<Region>,
-    pub default_timezone: String,
     pub closed: bool,
 }
 
@@ -40,7 +39,6 @@ pub async fn target(ctx: Ctx<'_>, id: &str) -> ApiResult<Target> {
                 campaign_id: None,
             },
             region: None,
-            default_timezone: "UTC".into(),
             closed: false,
         });
     }
@@ -62,7 +60,6 @@ pub async fn target(ctx: Ctx<'_>, id: &str) -> ApiResult<Target> {
                 region: Some(
                     Region::parse(&configuration.default_country_code).unwrap_or(Region::US),
                 ),
-                default_timezone: configuration.default_timezone,
             }))
         })
         .await?
@@ -102,11 +99,12 @@ async fn write_contacts(
     target: Target,
     items: Vec<ContactWrite>,
 ) -> Result<store::Upserted, StoreError> {
+    let clock = ctx.app.clock;
     ctx.app
         .store
         .write(move |conn| {
             store::ensure_open(conn, &target.scope)?;
-            store::upsert(conn, &target.scope, &target.default_timezone, &items)
+            store::upsert(conn, &target.scope, &items, clock.now())
         })
         .await
 }
@@ -559,12 +557,13 @@ pub async fn import(
     };
     let (lines, writes): (Vec<u64>, Vec<ContactWrite>) = items.into_iter().unzip();
     let scope = target.scope.clone();
+    let clock = ctx.app.clock;
     let outcomes = ctx
         .app
         .store
         .write(move |conn| {
             store::ensure_open(conn, &scope)?;
-            store::import(conn, &scope, &target.default_timezone, &writes, mode)
+            store::import(conn, &scope, &writes, mode, clock.now())
         })
         .await?;
     let applied: Vec<(u64, Result<bool, String>)> = lines.into_iter().zip(outcomes).collect();

@@ -222,6 +222,7 @@ async fn dispatch(
     }
     let caller = auth::authorize(
         &app.store,
+        app.clock,
         &app.credentials,
         &request.headers,
         access(&route, &method),

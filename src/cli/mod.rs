@@ -46,6 +46,8 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
         .as_ref()
         .map_or(db.to_path_buf(), |dir| dir.path().join("campaignd.db"));
 
+    let clock = args.clock()?;
+    let dialer = args.dialer();
     let store = store::Store::open(&db, args.synchronous)?;
     let mut conn = open(&db)?;
     bootstrap(&mut conn, bootstrap_key.as_ref(), args.listen)?;
@@ -70,10 +72,31 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
             db.display().to_string()
         };
         tracing::info!("campaignd listening on http://{address} with {where_}");
-        crate::serve(crate::App::new(store), listener, shutdown_signal()).await;
+        log_dialer(&dialer, &clock);
+        let app = crate::App::with(store, clock, dialer);
+        crate::serve(app, listener, shutdown_signal()).await;
         tracing::info!("campaignd stopped");
         Ok(())
     })
+}
+
+/// Says at start-up who places calls, and how to change it.
+fn log_dialer(dialer: &crate::dialer::Settings, clock: &crate::domain::clock::Clock) {
+    use crate::dialer::Mode;
+    match dialer.mode {
+        Mode::Off => tracing::info!(
+            "dialer off: no calls are placed and contacts stay pending \
+             (serve --dialer simulate for simulated calls, --dialer webhook for your telephony)"
+        ),
+        mode => tracing::info!(
+            "dialer {}: up to {} calls at once (--global-concurrency); --dialer off turns it off",
+            mode.as_str(),
+            dialer.global_concurrency
+        ),
+    }
+    if clock.speed() != 1.0 || clock.now().duration_until(jiff::Timestamp::now()).abs() > jiff::SignedDuration::from_secs(1) {
+        tracing::info!("clock: {} running {}× real time", clock.now_text(), clock.speed());
+    }
 }
 
 /// On a database with no organisation: creates `org_default` and its first key, and prints the
@@ -373,14 +396,13 @@ fn import_command(db: &Path, args: ImportArgs) -> Result<(), String> {
     let csv = import::parse(&body).map_err(|p| format!("{}: {}", args.file.display(), p.msg))?;
     let mut conn = open(db)?;
     let fail = |e: StoreError| e.to_string();
-    let (scope, region, default_timezone) = if args.campaign == "default" {
+    let (scope, region) = if args.campaign == "default" {
         (
             Scope {
                 org: args.org.clone(),
                 campaign_id: None,
             },
             None,
-            "UTC".to_string(),
         )
     } else {
         let campaign = crate::store::campaigns::resolve(&conn, &args.org, &args.campaign)
@@ -405,7 +427,6 @@ fn import_command(db: &Path, args: ImportArgs) -> Result<(), String> {
                 campaign_id: Some(campaign.id),
             },
             region,
-            configuration.default_timezone,
         )
     };
     let (items, row_errors) = import::items(&csv, region);
@@ -420,9 +441,9 @@ fn import_command(db: &Path, args: ImportArgs) -> Result<(), String> {
         let applied = contacts::import(
             &tx,
             &scope,
-            &default_timezone,
             chunk,
             ImportMode::SkipInvalid,
+            time::now(),
         )
         .map_err(fail)?;
         outcomes.extend(applied);

@@ -1,6 +1,10 @@
-//! Calling windows: weekly `TimeWindow`s evaluated on the contact's local wall clock.
+//! Calling windows: weekly `TimeWindow`s evaluated in the contact's time zone, and a
+//! configuration's `Schedule`: which windows apply to an attempt, whether it may start now, and
+//! the first instant it may.
 
-use jiff::civil::{DateTime, Weekday};
+use jiff::civil::{Date, DateTime, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
 use serde_json::{Value, json};
 
 pub const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -48,6 +52,35 @@ impl TimeWindow {
         json!({"days": days, "start": hhmm(self.start), "end": hhmm(self.end)})
     }
 
+    /// Reads a window as stored (the API's shape, already validated when it was written).
+    pub fn from_json(value: &Value) -> Option<TimeWindow> {
+        let days = value["days"]
+            .as_array()?
+            .iter()
+            .map(|d| d.as_str().and_then(parse_day))
+            .collect::<Option<Vec<usize>>>()?;
+        let start = parse_hhmm(value["start"].as_str()?)?;
+        let end = parse_hhmm(value["end"].as_str()?)?;
+        Some(TimeWindow { days, start, end })
+    }
+
+    /// The instants `[start, end)` of the window's opening on local `date`, if it opens that
+    /// day. Local times are read by the rule of `to_instant`; an opening that daylight saving
+    /// leaves empty is none.
+    fn occurrence(&self, date: Date, zone: &TimeZone) -> Option<(Timestamp, Timestamp)> {
+        if !self.days.contains(&weekday_index(date.weekday())) {
+            return None;
+        }
+        let end_date = if self.start < self.end {
+            date
+        } else {
+            date.tomorrow().ok()?
+        };
+        let start = to_instant(date, self.start, zone)?;
+        let end = to_instant(end_date, self.end, zone)?;
+        (start < end).then_some((start, end))
+    }
+
     /// True when the local wall-clock time `at` falls inside the window.
     pub fn covers(&self, at: DateTime) -> bool {
         let day = weekday_index(at.weekday());
@@ -66,6 +99,44 @@ fn weekday_index(day: Weekday) -> usize {
     day.to_monday_zero_offset() as usize
 }
 
+/// The instant of local `date` at `minutes` after midnight: a time in a daylight-saving gap moves
+/// forward by the gap, one that happens twice is the earlier instant (jiff's "compatible" rule).
+fn to_instant(date: Date, minutes: u16, zone: &TimeZone) -> Option<Timestamp> {
+    let at = date.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0);
+    zone.to_ambiguous_timestamp(at).compatible().ok()
+}
+
+/// True when `at` falls inside one of `windows` in `zone`.
+pub fn is_open(windows: &[TimeWindow], zone: &TimeZone, at: Timestamp) -> bool {
+    let Ok(yesterday) = zone.to_datetime(at).date().yesterday() else {
+        return false;
+    };
+    // An opening that covers `at` started on its local date or the day before (overnight).
+    windows.iter().any(|window| {
+        [yesterday, yesterday.tomorrow().unwrap_or(yesterday)]
+            .into_iter()
+            .filter_map(|date| window.occurrence(date, zone))
+            .any(|(start, end)| start <= at && at < end)
+    })
+}
+
+/// The first instant at or after `from` inside one of `windows`; `None` when the windows never
+/// open (an empty list).
+pub fn next_open(windows: &[TimeWindow], zone: &TimeZone, from: Timestamp) -> Option<Timestamp> {
+    if is_open(windows, zone, from) {
+        return Some(from);
+    }
+    let today = zone.to_datetime(from).date();
+    // Every weekday comes round within a week; two extra days cover overnight openings and
+    // daylight-saving shifts at either end.
+    (-1..=8)
+        .filter_map(|offset| today.checked_add(offset.days()).ok())
+        .flat_map(|date| windows.iter().filter_map(move |w| w.occurrence(date, zone)))
+        .map(|(start, _)| start)
+        .filter(|start| *start > from)
+        .min()
+}
+
 /// Window list for one time zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScheduleOverride {
@@ -79,12 +150,89 @@ impl ScheduleOverride {
     }
 }
 
+impl ScheduleOverride {
+    pub fn from_json(value: &Value) -> Option<ScheduleOverride> {
+        Some(ScheduleOverride {
+            timezone: value["timezone"].as_str()?.to_string(),
+            windows: windows_from_json(&value["windows"])?,
+        })
+    }
+}
+
+/// Reads a stored window list.
+pub fn windows_from_json(value: &Value) -> Option<Vec<TimeWindow>> {
+    value.as_array()?.iter().map(TimeWindow::from_json).collect()
+}
+
+/// Reads a stored override list.
+pub fn overrides_from_json(value: &Value) -> Option<Vec<ScheduleOverride>> {
+    value
+        .as_array()?
+        .iter()
+        .map(ScheduleOverride::from_json)
+        .collect()
+}
+
 pub fn windows_json(windows: &[TimeWindow]) -> Value {
     Value::Array(windows.iter().map(TimeWindow::to_json).collect())
 }
 
 pub fn overrides_json(overrides: &[ScheduleOverride]) -> Value {
     Value::Array(overrides.iter().map(ScheduleOverride::to_json).collect())
+}
+
+/// A configuration's calling rules (docs/api.md, "Configurations").
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Schedule {
+    pub default_timezone: String,
+    pub default_windows: Vec<TimeWindow>,
+    pub overrides: Vec<ScheduleOverride>,
+    pub scheduled_windows: Option<Vec<TimeWindow>>,
+    pub scheduled_overrides: Option<Vec<ScheduleOverride>>,
+}
+
+impl Schedule {
+    /// The windows of an attempt of a contact in `timezone` (its own, else the default one).
+    /// `first_scheduled`: the contact's first attempt, and it has a `scheduled_at`.
+    pub fn windows(&self, timezone: Option<&str>, first_scheduled: bool) -> &[TimeWindow] {
+        let timezone = timezone.unwrap_or(&self.default_timezone);
+        if first_scheduled {
+            let overrides = self.scheduled_overrides.as_ref().unwrap_or(&self.overrides);
+            let defaults = self
+                .scheduled_windows
+                .as_ref()
+                .unwrap_or(&self.default_windows);
+            windows_for(timezone, defaults, overrides)
+        } else {
+            windows_for(timezone, &self.default_windows, &self.overrides)
+        }
+    }
+
+    pub fn zone(&self, timezone: Option<&str>) -> TimeZone {
+        let name = timezone.unwrap_or(&self.default_timezone);
+        super::time::time_zone(name).unwrap_or(TimeZone::UTC)
+    }
+}
+
+/// When a pending contact may be dialled next: `not_before` (its `next_attempt_at`, else its
+/// `created_at`) if its windows are open now, else their next opening after `max(not_before,
+/// now)`. Ad-hoc contacts (`schedule` None) ignore windows. `None`: never (no windows).
+pub fn dial_at(
+    schedule: Option<&Schedule>,
+    timezone: Option<&str>,
+    first_scheduled: bool,
+    not_before: Timestamp,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let Some(schedule) = schedule else {
+        return Some(not_before);
+    };
+    let windows = schedule.windows(timezone, first_scheduled);
+    let zone = schedule.zone(timezone);
+    if not_before <= now && is_open(windows, &zone, now) {
+        return Some(not_before);
+    }
+    next_open(windows, &zone, not_before.max(now))
 }
 
 /// The windows that apply to a contact in `timezone`: its override if listed, else the defaults.

@@ -69,3 +69,45 @@ impl Lifecycle {
 /// Contact status.
 pub const CONTACT_STATUSES: [&str; 5] =
     ["pending", "locked", "in_progress", "completed", "exhausted"];
+
+/// How a call attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Answered,
+    Voicemail,
+    NoAnswer,
+    Busy,
+    Failed,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Answered,
+        Outcome::Voicemail,
+        Outcome::NoAnswer,
+        Outcome::Busy,
+        Outcome::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::Voicemail => "voicemail",
+            Outcome::NoAnswer => "no_answer",
+            Outcome::Busy => "busy",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == text)
+    }
+
+    /// The attempt's status: `completed` when the call connected, else `failed`.
+    pub fn attempt_status(self) -> &'static str {
+        match self {
+            Outcome::Answered | Outcome::Voicemail => "completed",
+            _ => "failed",
+        }
+    }
+}

@@ -1,9 +1,13 @@
 //! Contacts of a campaign (or the organisation's ad-hoc contacts), their attempts, and the
 //! counters that stats and list totals read instead of scanning.
 
+use super::dialing::Rules;
 use super::{StoreError, StoreResult};
 use crate::domain::ids::new_id;
+use crate::domain::schedule::{self, Schedule};
 use crate::domain::time;
+use jiff::Timestamp;
+use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -351,17 +355,21 @@ fn stored_row(row: &Row<'_>) -> rusqlite::Result<(Stored, Option<String>)> {
     ))
 }
 
-/// Applies the items in order, as if one by one (spec §5.2). `default_timezone` reads local
-/// `scheduled_at` values of contacts without a timezone. Inserts without numbers
+/// Applies the items in order, as if one by one (spec §5.2). Local `scheduled_at` values of
+/// contacts without a timezone are read in the configuration's default one (ad-hoc: UTC). Inserts without numbers
 /// (`MissingNumbers`, all of them) come before the first conflict (`Conflict`); either error
 /// leaves the caller to roll back, as the writer's savepoint does.
 pub fn upsert(
     conn: &Connection,
     scope: &Scope,
-    default_timezone: &str,
     items: &[ContactWrite],
+    now: Timestamp,
 ) -> StoreResult<Upserted> {
-    let now = time::now_text();
+    let rules = Rules::of_campaign(conn, scope.campaign_id.as_deref())?;
+    let schedule = rules.as_ref().map(|r| &r.schedule);
+    let default_timezone = schedule.map_or("UTC", |s| s.default_timezone.as_str());
+    let mut dial_at = DialAt::new(schedule, now);
+    let now = time::format(now);
     let (mut inserted, mut updated) = (0, 0);
     let mut contact_ids = Vec::with_capacity(items.len());
     let mut missing_numbers = Vec::new();
@@ -434,7 +442,8 @@ pub fn upsert(
                     initial_context: None,
                 };
                 let new = merge(&blank, item, default_timezone);
-                write_insert(conn, scope, &new, &now)?;
+                let dial_at = dial_at.of_new(&new);
+                write_insert(conn, scope, &new, &now, dial_at.as_deref())?;
                 contact_ids.push(new.id);
                 inserted += 1;
             }
@@ -509,26 +518,73 @@ fn merge(stored: &Stored, item: &ContactWrite, default_timezone: &str) -> Stored
     }
 }
 
+/// When new contacts may be dialled first, computed once per (timezone, scheduled_at) of a batch:
+/// a batch shares a few time zones and mostly no scheduled_at.
+struct DialAt<'s> {
+    schedule: Option<&'s Schedule>,
+    now: Timestamp,
+    known: HashMap<(Option<String>, Option<String>), Option<String>>,
+}
+
+impl<'s> DialAt<'s> {
+    fn new(schedule: Option<&'s Schedule>, now: Timestamp) -> Self {
+        DialAt {
+            schedule,
+            now,
+            known: HashMap::new(),
+        }
+    }
+
+    fn of_new(&mut self, c: &Stored) -> Option<String> {
+        let key = (c.timezone.clone(), c.scheduled_at.clone());
+        if let Some(known) = self.known.get(&key) {
+            return known.clone();
+        }
+        let scheduled = c.scheduled_at.as_deref().and_then(|t| t.parse().ok());
+        let dial_at = schedule::dial_at(
+            self.schedule,
+            c.timezone.as_deref(),
+            scheduled.is_some(),
+            scheduled.unwrap_or(self.now),
+            self.now,
+        )
+        .map(time::format);
+        self.known.insert(key, dial_at.clone());
+        dial_at
+    }
+}
+
 /// Inserts a new pending contact; `upsert` adds it to the counters with the rest of its batch.
-fn write_insert(conn: &Connection, scope: &Scope, c: &Stored, now: &str) -> StoreResult<()> {
+fn write_insert(
+    conn: &Connection,
+    scope: &Scope,
+    c: &Stored,
+    now: &str,
+    dial_at: Option<&str>,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO contacts (id, organization_id, campaign_id, external_id, phone_numbers, data, timezone,
             scheduled_at, agent_id, agent_config, agent_number, agent_version, initial_context,
-            next_attempt_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?8, ?14, ?14)",
+            next_attempt_at, created_at, updated_at, dial_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?8, ?14, ?14, ?15)",
     )?
     .execute(params![
         c.id, scope.org, scope.campaign_id, c.external_id, c.phone_numbers, c.data, c.timezone, c.scheduled_at,
-        c.agent_id, c.agent_config, c.agent_number, c.agent_version, c.initial_context, now
+        c.agent_id, c.agent_config, c.agent_number, c.agent_version, c.initial_context, now, dial_at
     ])?;
     Ok(())
 }
 
 fn write_update(conn: &Connection, c: &Stored, now: &str) -> StoreResult<()> {
-    // A new scheduled_at moves the next attempt of a contact that has not been tried yet.
+    // A new scheduled_at moves the next attempt of a contact that has not been tried yet. A
+    // pending contact is due again from its next attempt: the dialer moves it to its window's
+    // next opening if its timezone or schedule now put it outside.
     conn.prepare_cached(
         "UPDATE contacts SET external_id = ?2, phone_numbers = ?3, data = ?4, timezone = ?5,
             next_attempt_at = CASE WHEN attempt_count = 0 AND status = 'pending' THEN ?6 ELSE next_attempt_at END,
+            dial_at = CASE WHEN status <> 'pending' THEN dial_at
+                WHEN attempt_count = 0 THEN ifnull(?6, created_at)
+                ELSE ifnull(next_attempt_at, created_at) END,
             scheduled_at = ?6, agent_id = ?7, agent_config = ?8, agent_number = ?9, agent_version = ?10,
             initial_context = ?11, updated_at = ?12
          WHERE seq = ?1",
@@ -557,15 +613,15 @@ pub enum ImportMode {
 pub fn import(
     conn: &Connection,
     scope: &Scope,
-    default_timezone: &str,
     rows: &[ContactWrite],
     mode: ImportMode,
+    now: Timestamp,
 ) -> StoreResult<Vec<Result<bool, String>>> {
     conn.execute_batch("SAVEPOINT import")?;
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         let applied = super::savepoint(conn, "import_row", |conn| {
-            upsert(conn, scope, default_timezone, std::slice::from_ref(row))
+            upsert(conn, scope, std::slice::from_ref(row), now)
         });
         outcomes.push(match applied {
             Ok(done) => Ok(done.inserted == 1),

@@ -3,12 +3,20 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Steps from version N to N+1, in order: `UPGRADES[0]` upgrades version 1 to 2, and so on.
-const UPGRADES: &[&str] = &[];
+const UPGRADES: &[&str] = &[
+    // 2: the dialer. Pending contacts are due from their next attempt (else their creation); the
+    // dialer moves those outside their windows to the next opening as it meets them.
+    "ALTER TABLE contacts ADD COLUMN dial_at TEXT;
+     UPDATE contacts SET dial_at = ifnull(next_attempt_at, created_at) WHERE status = 'pending';
+     CREATE INDEX contacts_due ON contacts (organization_id, campaign_id, dial_at, seq)
+         WHERE status = 'pending';
+     CREATE INDEX contacts_dialing ON contacts (locked_at) WHERE status IN ('locked', 'in_progress');",
+];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), String> {
     let sql_error = |e: rusqlite::Error| format!("migrating the database: {e}");

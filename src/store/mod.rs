@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod configurations;
 pub mod contacts;
 pub mod credentials;
+pub mod dialing;
 mod migrate;
 pub use migrate::migrate;
 pub mod orgs;

@@ -1,0 +1,258 @@
+//! The dialer (docs/api.md, "Dialing"): about once a second of campaignd's clock it clears stale
+//! locks, shares the free call slots between organisations, claims their due contacts and hands
+//! each attempt to a placer; a recorder writes what the placers report. It knows no HTTP server
+//! types: the API only wakes it.
+
+pub mod simulate;
+pub mod slots;
+
+use crate::domain::clock::Clock;
+use crate::domain::status::Outcome;
+use crate::store::dialing::{self, Call};
+use crate::store::{Store, StoreResult, savepoint};
+use jiff::{SignedDuration, Timestamp};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, mpsc, watch};
+
+/// `serve --dialer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    Off,
+    Simulate,
+    Webhook,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Simulate => "simulate",
+            Mode::Webhook => "webhook",
+        }
+    }
+}
+
+/// How the dialer runs.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub mode: Mode,
+    /// Calls up at once over all organisations.
+    pub global_concurrency: i64,
+    /// An attempt still in progress after this long ends `failed`.
+    pub max_call: SignedDuration,
+    pub simulation: simulate::Settings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            mode: Mode::Off,
+            global_concurrency: 50,
+            max_call: SignedDuration::from_mins(120),
+            simulation: simulate::Settings::default(),
+        }
+    }
+}
+
+/// What a placer did with a call.
+#[derive(Debug)]
+pub enum Placement {
+    /// The call is up; its result comes later.
+    Accepted { conversation_id: Option<String> },
+    /// The call already ended.
+    Ended {
+        outcome: Outcome,
+        conversation_id: Option<String>,
+    },
+    /// The call never reached the placer: no attempt is used up.
+    NotDelivered,
+}
+
+/// A placer's handing over of one call.
+pub type Placing = std::pin::Pin<Box<dyn std::future::Future<Output = Placement> + Send>>;
+
+/// Places calls: simulated, or through the user's telephony.
+pub trait Placer: Send + Sync + 'static {
+    /// Hands a call over; the future resolves when the placer has it (or could not take it).
+    fn place(&self, call: Call) -> Placing;
+
+    /// The loop starts no call before this instant (a placer that backs off after failures).
+    fn hold_until(&self) -> Option<Instant> {
+        None
+    }
+}
+
+/// What the recorder writes.
+#[derive(Debug)]
+pub enum Event {
+    Placed {
+        attempt_id: String,
+        placement: Placement,
+    },
+    Ended {
+        attempt_id: String,
+        outcome: Outcome,
+        ended_at: Timestamp,
+        conversation_id: Option<String>,
+    },
+}
+
+/// Most events the recorder writes in one transaction.
+const EVENTS_PER_WRITE: usize = 1000;
+/// The loop's period is one second of campaignd's clock, but never under this much real time.
+const SHORTEST_PERIOD: Duration = Duration::from_millis(10);
+
+/// A running dialer's handles.
+pub struct Dialer {
+    pub events: mpsc::UnboundedSender<Event>,
+}
+
+/// Starts the loop and the recorder for `placer`. They stop taking contacts when `stop` turns
+/// true; calls up keep going and are recorded while the runtime lives.
+pub fn start(
+    store: Store,
+    clock: Clock,
+    settings: Settings,
+    wake: Arc<Notify>,
+    stop: watch::Receiver<bool>,
+    placer: impl FnOnce(mpsc::UnboundedSender<Event>) -> Arc<dyn Placer>,
+) -> Dialer {
+    let (events, queue) = mpsc::unbounded_channel();
+    let placer = placer(events.clone());
+    tokio::spawn(record(store.clone(), clock, queue, wake.clone()));
+    tokio::spawn(run_loop(store, clock, settings, placer, events.clone(), wake, stop));
+    Dialer { events }
+}
+
+async fn run_loop(
+    store: Store,
+    clock: Clock,
+    settings: Settings,
+    placer: Arc<dyn Placer>,
+    events: mpsc::UnboundedSender<Event>,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let period = clock.real_time(Duration::from_secs(1)).max(SHORTEST_PERIOD);
+    loop {
+        let started = Instant::now();
+        if placer.hold_until().is_none_or(|until| until <= started) {
+            match pass(&store, clock, &settings).await {
+                Ok(calls) => {
+                    for call in calls {
+                        let attempt_id = call.attempt_id.clone();
+                        let (placing, events) = (placer.place(call), events.clone());
+                        tokio::spawn(async move {
+                            let placement = placing.await;
+                            let _ = events.send(Event::Placed {
+                                attempt_id,
+                                placement,
+                            });
+                        });
+                    }
+                }
+                Err(error) => tracing::warn!("dialer pass: {error}"),
+            }
+        }
+        let next = started + period;
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = tokio::time::sleep_until(next.into()) => {}
+            _ = wake.notified() => tokio::time::sleep_until((started + SHORTEST_PERIOD).into()).await,
+        }
+    }
+    tracing::info!("dialer stopped taking contacts");
+}
+
+/// One pass: stale locks and overdue calls, then the claim, in one transaction.
+async fn pass(store: &Store, clock: Clock, settings: &Settings) -> StoreResult<Vec<Call>> {
+    let (global, max_call) = (settings.global_concurrency, settings.max_call);
+    store
+        .write(move |conn| {
+            let now = clock.now();
+            dialing::expire(conn, now, max_call)?;
+            dialing::claim(conn, now, global)
+        })
+        .await
+}
+
+/// Writes what placers report, many events per transaction, and wakes the loop when calls
+/// ended (their slots are free).
+async fn record(
+    store: Store,
+    clock: Clock,
+    mut queue: mpsc::UnboundedReceiver<Event>,
+    wake: Arc<Notify>,
+) {
+    let mut batch = Vec::with_capacity(EVENTS_PER_WRITE);
+    while queue.recv_many(&mut batch, EVENTS_PER_WRITE).await > 0 {
+        let events = std::mem::take(&mut batch);
+        let written = store
+            .write(move |conn| {
+                let now = clock.now();
+                let now_text = crate::domain::time::format(now);
+                for event in events {
+                    // One event that cannot be written must not lose the others.
+                    if let Err(error) =
+                        savepoint(conn, "event", |conn| apply(conn, event, now, &now_text))
+                    {
+                        tracing::error!("recording a call event: {error}");
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(error) = written {
+            tracing::error!("recording call events: {error}");
+        }
+        wake.notify_one();
+    }
+}
+
+fn apply(
+    conn: &rusqlite::Connection,
+    event: Event,
+    now: Timestamp,
+    now_text: &str,
+) -> StoreResult<()> {
+    match event {
+        Event::Placed {
+            attempt_id,
+            placement: Placement::Accepted { conversation_id },
+        } => dialing::placed(conn, &attempt_id, conversation_id.as_deref(), now_text),
+        Event::Placed {
+            attempt_id,
+            placement: Placement::NotDelivered,
+        } => dialing::release(conn, &attempt_id),
+        Event::Placed {
+            attempt_id,
+            placement:
+                Placement::Ended {
+                    outcome,
+                    conversation_id,
+                },
+        } => end(conn, &attempt_id, outcome, now, conversation_id.as_deref(), now),
+        Event::Ended {
+            attempt_id,
+            outcome,
+            ended_at,
+            conversation_id,
+        } => end(conn, &attempt_id, outcome, ended_at, conversation_id.as_deref(), now),
+    }
+}
+
+fn end(
+    conn: &rusqlite::Connection,
+    attempt_id: &str,
+    outcome: Outcome,
+    ended_at: Timestamp,
+    conversation_id: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<()> {
+    // An attempt that already ended (its result came twice) or was removed is left as it is.
+    match dialing::end(conn, None, attempt_id, outcome, ended_at, conversation_id, now) {
+        Ok(_) | Err(crate::store::StoreError::NotFound) => Ok(()),
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,639 @@
+//! The dialer's side of the database (docs/api.md, "The dialing loop"): claiming due contacts
+//! under the limits, recording where each call stands, ending attempts with their retries, and
+//! clearing stale locks. Every function runs inside one write transaction of the writer.
+
+use super::{StoreError, StoreResult};
+use crate::dialer::slots::{self, Demand};
+use crate::domain::ids::new_id;
+use crate::domain::schedule::{self, Schedule};
+use crate::domain::status::Outcome;
+use crate::domain::time;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
+
+/// A contact claimed longer than this without its call being placed returns to `pending`.
+pub const LOCK_TIMEOUT: SignedDuration = SignedDuration::from_secs(60);
+/// Attempts and retry delay of ad-hoc contacts, which have no configuration.
+const AD_HOC_MAX_ATTEMPTS: i64 = 3;
+const AD_HOC_RETRY_MINUTES: i64 = 60;
+/// Most contacts one pass moves to their next window opening (they were due when their window
+/// closed); the rest wait for the next pass, so that a pass stays short.
+const RESCHEDULES_PER_PASS: usize = 10_000;
+
+/// What a configuration asks of its campaigns' calls.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub configuration_id: String,
+    pub schedule: Schedule,
+    pub max_attempts: i64,
+    pub retry_delay_minutes: i64,
+    pub agent_id: Option<String>,
+    pub agent_version: Option<i64>,
+    pub agent_number: Option<String>,
+}
+
+impl Rules {
+    fn read(conn: &Connection, configuration_id: &str) -> StoreResult<Rules> {
+        conn.prepare_cached(
+            "SELECT default_timezone, default_windows, overrides, scheduled_windows, scheduled_overrides,
+                    max_attempts, retry_delay_minutes, agent_id, agent_version, agent_number
+             FROM configurations WHERE id = ?1",
+        )?
+        .query_row([configuration_id], |r| {
+            let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
+                Ok(r.get::<_, Option<String>>(i)?
+                    .and_then(|text| serde_json::from_str(&text).ok()))
+            };
+            Ok(Rules {
+                configuration_id: configuration_id.to_string(),
+                schedule: Schedule {
+                    default_timezone: r.get(0)?,
+                    default_windows: json(1)?
+                        .and_then(|v| schedule::windows_from_json(&v))
+                        .unwrap_or_default(),
+                    overrides: json(2)?
+                        .and_then(|v| schedule::overrides_from_json(&v))
+                        .unwrap_or_default(),
+                    scheduled_windows: json(3)?.and_then(|v| schedule::windows_from_json(&v)),
+                    scheduled_overrides: json(4)?.and_then(|v| schedule::overrides_from_json(&v)),
+                },
+                max_attempts: r.get(5)?,
+                retry_delay_minutes: r.get(6)?,
+                agent_id: r.get(7)?,
+                agent_version: r.get(8)?,
+                agent_number: r.get(9)?,
+            })
+        })
+        .optional()?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// The rules of a campaign's configuration; `None` for ad-hoc contacts.
+    pub fn of_campaign(conn: &Connection, campaign_id: Option<&str>) -> StoreResult<Option<Rules>> {
+        let Some(campaign_id) = campaign_id else {
+            return Ok(None);
+        };
+        let configuration_id: String = conn
+            .prepare_cached("SELECT configuration_id FROM campaigns WHERE id = ?1")?
+            .query_row([campaign_id], |r| r.get(0))?;
+        Rules::read(conn, &configuration_id).map(Some)
+    }
+}
+
+/// A claimed attempt, with everything a placer needs (and, as it is, the webhook's body).
+#[derive(Clone, Debug, Serialize)]
+pub struct Call {
+    pub attempt_id: String,
+    pub contact_id: String,
+    pub campaign_id: Option<String>,
+    pub organization_id: String,
+    pub phone_number: String,
+    pub caller_number: Option<String>,
+    pub attempt_number: i64,
+    pub max_attempts: i64,
+    pub agent_id: Option<String>,
+    pub agent_version: Option<i64>,
+    pub agent_config: Option<Box<RawValue>>,
+    pub initial_context: Option<String>,
+    pub data: Box<RawValue>,
+    pub external_id: Option<String>,
+}
+
+/// Calls up right now, over all organisations.
+pub fn calls_up(conn: &Connection) -> StoreResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT ifnull(sum(active_calls), 0) FROM organizations")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// One pass of the loop: shares the free slots between the organisations that have due
+/// contacts, and claims that many contacts, each with a new attempt (`locked`).
+pub fn claim(conn: &Connection, now: Timestamp, global_limit: i64) -> StoreResult<Vec<Call>> {
+    let free = global_limit - calls_up(conn)?;
+    if free <= 0 {
+        return Ok(Vec::new());
+    }
+    let orgs: Vec<(String, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT id, concurrency_limit, active_calls FROM organizations
+             WHERE active_calls < concurrency_limit ORDER BY id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut pass = Pass::new(conn, now);
+    let mut demands = Vec::new();
+    let mut dues = Vec::new();
+    for (org, limit, up) in orgs {
+        let due = pass.due_contacts(&org, (limit - up).min(free) as usize)?;
+        if !due.is_empty() {
+            demands.push(Demand {
+                org,
+                limit: limit as u64,
+                want: due.len() as u64,
+            });
+            dues.push(due);
+        }
+    }
+    let shares = slots::share(free as u64, &demands);
+    let mut calls = Vec::new();
+    for (due, share) in dues.into_iter().zip(shares) {
+        for contact in due.into_iter().take(share as usize) {
+            calls.push(start_attempt(conn, &contact, &pass.now_text)?);
+        }
+    }
+    Ok(calls)
+}
+
+/// A due contact and the rules of its campaign (`None`: ad-hoc).
+struct Due {
+    seq: i64,
+    rules: Option<Arc<Rules>>,
+}
+
+/// The reads of one pass, with what it learns cached: rules by configuration, and whether a
+/// (configuration, timezone, first scheduled attempt) is inside its windows right now.
+struct Pass<'c> {
+    conn: &'c Connection,
+    now: Timestamp,
+    now_text: String,
+    rules: HashMap<String, Arc<Rules>>,
+    open: HashMap<(String, Option<String>, bool), bool>,
+    rescheduled: usize,
+}
+
+/// A pending contact as the loop first sees it.
+struct Candidate {
+    dial_at: String,
+    seq: i64,
+    timezone: Option<String>,
+    first_scheduled: bool,
+}
+
+impl<'c> Pass<'c> {
+    fn new(conn: &'c Connection, now: Timestamp) -> Pass<'c> {
+        Pass {
+            conn,
+            now,
+            now_text: time::format(now),
+            rules: HashMap::new(),
+            open: HashMap::new(),
+            rescheduled: 0,
+        }
+    }
+
+    fn rules(&mut self, configuration_id: &str) -> StoreResult<Arc<Rules>> {
+        if let Some(rules) = self.rules.get(configuration_id) {
+            return Ok(rules.clone());
+        }
+        let rules = Arc::new(Rules::read(self.conn, configuration_id)?);
+        self.rules.insert(configuration_id.to_string(), rules.clone());
+        Ok(rules)
+    }
+
+    /// Up to `limit` due contacts of `org` in dialing order: ad-hoc first, then by campaign
+    /// priority, then earliest `dial_at`, then insertion order.
+    fn due_contacts(&mut self, org: &str, limit: usize) -> StoreResult<Vec<Due>> {
+        let mut due: Vec<Due> = self
+            .candidates(org, None, None, limit)?
+            .into_iter()
+            .map(|c| Due {
+                seq: c.seq,
+                rules: None,
+            })
+            .collect();
+        let campaigns: Vec<(String, i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, priority, configuration_id FROM campaigns
+                 WHERE organization_id = ?1 AND status = 'active' ORDER BY priority DESC, id",
+            )?
+            .query_map([org], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        for level in campaigns.chunk_by(|a, b| a.1 == b.1) {
+            if due.len() >= limit {
+                break;
+            }
+            let mut members = Vec::with_capacity(level.len());
+            for (id, _, configuration_id) in level {
+                members.push((id.as_str(), self.rules(configuration_id)?));
+            }
+            self.merge_level(org, &members, limit, &mut due)?;
+        }
+        Ok(due)
+    }
+
+    /// Merges the due contacts of campaigns of one priority in `(dial_at, seq)` order, keeping
+    /// those inside their windows now, until `due` holds `limit`. Each campaign is read in
+    /// chunks that grow, so a pass over many campaigns reads few rows of each.
+    fn merge_level(
+        &mut self,
+        org: &str,
+        members: &[(&str, Arc<Rules>)],
+        limit: usize,
+        due: &mut Vec<Due>,
+    ) -> StoreResult<()> {
+        struct Source {
+            rows: VecDeque<Candidate>,
+            chunk: usize,
+            done: bool,
+        }
+        let first_chunk = (limit - due.len()) / members.len() + 1;
+        let mut sources = Vec::with_capacity(members.len());
+        let mut heads = BinaryHeap::new();
+        for (index, (campaign, _)) in members.iter().enumerate() {
+            let rows: VecDeque<Candidate> =
+                self.candidates(org, Some(campaign), None, first_chunk)?.into();
+            if let Some(head) = rows.front() {
+                heads.push(Reverse((head.dial_at.clone(), head.seq, index)));
+            }
+            sources.push(Source {
+                done: rows.len() < first_chunk,
+                chunk: first_chunk,
+                rows,
+            });
+        }
+        while due.len() < limit {
+            let Some(Reverse((_, _, index))) = heads.pop() else {
+                break;
+            };
+            let source = &mut sources[index];
+            let candidate = source.rows.pop_front().expect("a head has a row");
+            if source.rows.is_empty() && !source.done {
+                source.chunk = (source.chunk * 2).min(4096);
+                let after = (candidate.dial_at.clone(), candidate.seq);
+                source.rows = self
+                    .candidates(org, Some(members[index].0), Some(after), source.chunk)?
+                    .into();
+                source.done = source.rows.len() < source.chunk;
+            }
+            if let Some(next) = sources[index].rows.front() {
+                heads.push(Reverse((next.dial_at.clone(), next.seq, index)));
+            }
+            let rules = &members[index].1;
+            if self.is_open(rules, &candidate)? {
+                due.push(Due {
+                    seq: candidate.seq,
+                    rules: Some(rules.clone()),
+                });
+            } else if self.rescheduled < RESCHEDULES_PER_PASS {
+                self.reschedule(rules, &candidate)?;
+            } else {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Pending contacts of a campaign (or the ad-hoc ones) whose `dial_at` has come, after
+    /// `after` in `(dial_at, seq)` order (the `contacts_due` index).
+    fn candidates(
+        &self,
+        org: &str,
+        campaign: Option<&str>,
+        after: Option<(String, i64)>,
+        limit: usize,
+    ) -> StoreResult<Vec<Candidate>> {
+        let (after_dial_at, after_seq) = after.unwrap_or_default();
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT dial_at, seq, timezone, attempt_count = 0 AND scheduled_at IS NOT NULL
+                 FROM contacts
+                 WHERE organization_id = ?1 AND campaign_id IS ?2 AND status = 'pending'
+                   AND dial_at <= ?3 AND (dial_at, seq) > (?4, ?5)
+                 ORDER BY dial_at, seq LIMIT ?6",
+            )?
+            .query_map(
+                params![org, campaign, self.now_text, after_dial_at, after_seq, limit as i64],
+                |r| {
+                    Ok(Candidate {
+                        dial_at: r.get(0)?,
+                        seq: r.get(1)?,
+                        timezone: r.get(2)?,
+                        first_scheduled: r.get(3)?,
+                    })
+                },
+            )?
+            .collect::<Result<_, _>>()?)
+    }
+
+    fn is_open(&mut self, rules: &Rules, c: &Candidate) -> StoreResult<bool> {
+        let key = (
+            rules.configuration_id.clone(),
+            c.timezone.clone(),
+            c.first_scheduled,
+        );
+        if let Some(open) = self.open.get(&key) {
+            return Ok(*open);
+        }
+        let windows = rules
+            .schedule
+            .windows(c.timezone.as_deref(), c.first_scheduled);
+        let zone: TimeZone = rules.schedule.zone(c.timezone.as_deref());
+        let open = schedule::is_open(windows, &zone, self.now);
+        self.open.insert(key, open);
+        Ok(open)
+    }
+
+    /// Moves a contact whose window closed before it was dialled to the next opening.
+    fn reschedule(&mut self, rules: &Rules, c: &Candidate) -> StoreResult<()> {
+        let dial_at = schedule::dial_at(
+            Some(&rules.schedule),
+            c.timezone.as_deref(),
+            c.first_scheduled,
+            self.now,
+            self.now,
+        );
+        self.conn
+            .prepare_cached("UPDATE contacts SET dial_at = ?2 WHERE seq = ?1")?
+            .execute(params![c.seq, dial_at.map(time::format)])?;
+        self.rescheduled += 1;
+        Ok(())
+    }
+}
+
+/// Step 5: the contact becomes `locked` with a new attempt on its next number.
+fn start_attempt(conn: &Connection, due: &Due, now: &str) -> StoreResult<Call> {
+    let mut call = conn
+        .prepare_cached(
+            "SELECT id, organization_id, campaign_id, external_id, phone_numbers, data, agent_id,
+                    agent_config, agent_number, agent_version, initial_context, attempt_count
+             FROM contacts WHERE seq = ?1",
+        )?
+        .query_row([due.seq], |r| {
+            let numbers: Vec<String> =
+                serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default();
+            let attempt_count: i64 = r.get(11)?;
+            let raw = |text: String| RawValue::from_string(text).ok();
+            Ok(Call {
+                attempt_id: new_id(),
+                contact_id: r.get(0)?,
+                organization_id: r.get(1)?,
+                campaign_id: r.get(2)?,
+                external_id: r.get(3)?,
+                phone_number: numbers
+                    .get(attempt_count as usize % numbers.len().max(1))
+                    .cloned()
+                    .unwrap_or_default(),
+                data: raw(r.get(5)?).expect("stored data is JSON"),
+                agent_id: r.get(6)?,
+                agent_config: r.get::<_, Option<String>>(7)?.and_then(raw),
+                caller_number: r.get(8)?,
+                agent_version: r.get(9)?,
+                initial_context: r.get(10)?,
+                attempt_number: attempt_count + 1,
+                max_attempts: AD_HOC_MAX_ATTEMPTS,
+            })
+        })?;
+    if let Some(rules) = &due.rules {
+        call.max_attempts = rules.max_attempts;
+        call.agent_id = call.agent_id.or_else(|| rules.agent_id.clone());
+        call.agent_version = call.agent_version.or(rules.agent_version);
+        call.caller_number = call.caller_number.or_else(|| rules.agent_number.clone());
+    }
+    conn.prepare_cached(
+        "INSERT INTO attempts (id, contact_seq, phone_number, status, started_at)
+         VALUES (?1, ?2, ?3, 'in_progress', ?4)",
+    )?
+    .execute(params![call.attempt_id, due.seq, call.phone_number, now])?;
+    conn.prepare_cached(
+        "UPDATE contacts SET status = 'locked', locked_at = ?2, attempt_count = attempt_count + 1,
+            updated_at = ?2
+         WHERE seq = ?1",
+    )?
+    .execute(params![due.seq, now])?;
+    Ok(call)
+}
+
+/// The placer has the call: its contact is `in_progress`. No-op when the attempt already ended.
+pub fn placed(
+    conn: &Connection,
+    attempt_id: &str,
+    conversation_id: Option<&str>,
+    now: &str,
+) -> StoreResult<()> {
+    let Some(seq) = open_attempt(conn, attempt_id)? else {
+        return Ok(());
+    };
+    conn.prepare_cached(
+        "UPDATE attempts SET conversation_id = ifnull(?2, conversation_id) WHERE id = ?1",
+    )?
+    .execute(params![attempt_id, conversation_id])?;
+    conn.prepare_cached(
+        "UPDATE contacts SET status = 'in_progress', updated_at = ?2
+         WHERE seq = ?1 AND status = 'locked'",
+    )?
+    .execute(params![seq, now])?;
+    Ok(())
+}
+
+/// The contact of an attempt still in progress.
+fn open_attempt(conn: &Connection, attempt_id: &str) -> StoreResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT contact_seq FROM attempts WHERE id = ?1 AND status = 'in_progress'")?
+        .query_row([attempt_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// The call never reached the placer: the attempt is removed and the contact is `pending` again
+/// with its attempt count and next attempt as before.
+pub fn release(conn: &Connection, attempt_id: &str) -> StoreResult<()> {
+    let Some(seq) = open_attempt(conn, attempt_id)? else {
+        return Ok(());
+    };
+    conn.prepare_cached("DELETE FROM attempts WHERE id = ?1")?
+        .execute([attempt_id])?;
+    conn.prepare_cached(
+        "UPDATE contacts SET status = 'pending', attempt_count = attempt_count - 1, locked_at = NULL
+         WHERE seq = ?1",
+    )?
+    .execute([seq])?;
+    Ok(())
+}
+
+/// What ending an attempt did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Step 6 applied to the contact (its id).
+    Now { contact_id: String },
+    /// It had ended before, with this outcome.
+    Already { outcome: Option<String> },
+    /// The given end is before the attempt started.
+    BeforeStart,
+}
+
+/// Step 6: ends an attempt with `outcome` at `ended_at` and moves its contact on: `completed`
+/// when answered, `exhausted` after its last attempt, else `pending` until the retry delay has
+/// passed (inside its windows). `org`, when given, must own the attempt (else `NotFound`).
+pub fn end(
+    conn: &Connection,
+    org: Option<&str>,
+    attempt_id: &str,
+    outcome: Outcome,
+    ended_at: Timestamp,
+    conversation_id: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<Ended> {
+    let found = conn
+        .prepare_cached(
+            "SELECT a.status, a.outcome, a.started_at, c.seq, c.id, c.organization_id, c.campaign_id,
+                    c.attempt_count, c.timezone
+             FROM attempts a JOIN contacts c ON c.seq = a.contact_seq WHERE a.id = ?1",
+        )?
+        .query_row([attempt_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, Option<String>>(8)?,
+            ))
+        })
+        .optional()?;
+    let Some((status, stored_outcome, started_at, seq, contact_id, owner, campaign, count, tz)) =
+        found
+    else {
+        return Err(StoreError::NotFound);
+    };
+    if org.is_some_and(|org| org != owner) {
+        return Err(StoreError::NotFound);
+    }
+    if status != "in_progress" {
+        return Ok(Ended::Already {
+            outcome: stored_outcome,
+        });
+    }
+    if time::format(ended_at) < started_at {
+        return Ok(Ended::BeforeStart);
+    }
+    let ended_text = time::format(ended_at);
+    conn.prepare_cached(
+        "UPDATE attempts SET status = ?2, outcome = ?3, ended_at = ?4,
+            conversation_id = ifnull(?5, conversation_id)
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        attempt_id,
+        outcome.attempt_status(),
+        outcome.as_str(),
+        ended_text,
+        conversation_id
+    ])?;
+
+    let rules = Rules::of_campaign(conn, campaign.as_deref())?;
+    let (max_attempts, delay) = rules.as_ref().map_or(
+        (AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES),
+        |r| (r.max_attempts, r.retry_delay_minutes),
+    );
+    let (next_status, next_attempt_at, dial_at) = if outcome == Outcome::Answered {
+        ("completed", None, None)
+    } else if count >= max_attempts {
+        ("exhausted", None, None)
+    } else {
+        let retry_at = ended_at
+            .saturating_add(SignedDuration::from_mins(delay))
+            .unwrap_or(Timestamp::MAX);
+        let dial_at = schedule::dial_at(
+            rules.as_ref().map(|r| &r.schedule),
+            tz.as_deref(),
+            false,
+            retry_at,
+            now,
+        );
+        ("pending", Some(retry_at), dial_at)
+    };
+    conn.prepare_cached(
+        "UPDATE contacts SET status = ?2, next_attempt_at = ?3, dial_at = ?4, locked_at = NULL,
+            updated_at = ?5
+         WHERE seq = ?1",
+    )?
+    .execute(params![
+        seq,
+        next_status,
+        next_attempt_at.map(time::format),
+        dial_at.map(time::format),
+        time::format(now)
+    ])?;
+    Ok(Ended::Now { contact_id })
+}
+
+/// Step 1: contacts claimed for more than a minute whose call never reached the placer go back
+/// to `pending`; calls up for longer than `max_call` end `failed`. Returns how many moved.
+pub fn expire(conn: &Connection, now: Timestamp, max_call: SignedDuration) -> StoreResult<usize> {
+    let lock_cutoff = time::format(now.saturating_sub(LOCK_TIMEOUT).unwrap_or(now));
+    let call_cutoff = time::format(now.saturating_sub(max_call).unwrap_or(now));
+    let stale = dialing_before(conn, (&lock_cutoff).min(&call_cutoff))?;
+    let mut moved = 0;
+    for (attempt_id, status, locked_at) in stale {
+        if status == "locked" && locked_at < lock_cutoff {
+            release(conn, &attempt_id)?;
+            moved += 1;
+        } else if status == "in_progress" && locked_at < call_cutoff {
+            end(conn, None, &attempt_id, Outcome::Failed, now, None, now)?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
+/// At start-up: simulated calls died with the process that simulated them, so they end
+/// `failed` (webhook calls may still report their result).
+pub fn end_simulated_calls(conn: &Connection, now: Timestamp) -> StoreResult<usize> {
+    let up = dialing_before(conn, &time::format(Timestamp::MAX))?;
+    let mut ended = 0;
+    for (attempt_id, status, _) in up {
+        let simulated: bool = conn
+            .prepare_cached("SELECT ifnull(conversation_id, '') LIKE 'sim\\_%' ESCAPE '\\' FROM attempts WHERE id = ?1")?
+            .query_row([&attempt_id], |r| r.get(0))?;
+        if status == "in_progress" && simulated {
+            end(conn, None, &attempt_id, Outcome::Failed, now, None, now)?;
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
+/// (open attempt id, contact status, locked_at) of the contacts locked or in progress since
+/// before `cutoff` (the small `contacts_dialing` index).
+fn dialing_before(conn: &Connection, cutoff: &str) -> StoreResult<Vec<(String, String, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT a.id, c.status, c.locked_at FROM contacts c
+             JOIN attempts a ON a.contact_seq = c.seq AND a.status = 'in_progress'
+             WHERE c.status IN ('locked', 'in_progress') AND c.locked_at < ?1",
+        )?
+        .query_map([cutoff], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// After a configuration's windows or time zone changed: its campaigns' pending contacts are
+/// due again from their own next attempt; the loop moves those outside the new windows on.
+pub fn reschedule_configuration(conn: &Connection, org: &str, configuration_id: &str) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE contacts SET dial_at = ifnull(next_attempt_at, created_at)
+         WHERE organization_id = ?1 AND status = 'pending'
+           AND campaign_id IN (SELECT id FROM campaigns WHERE organization_id = ?1 AND configuration_id = ?2)",
+    )?
+    .execute(params![org, configuration_id])?;
+    Ok(())
+}
+
+/// After a campaign moved to another configuration: the same for its contacts.
+pub fn reschedule_campaign(conn: &Connection, org: &str, campaign_id: &str) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE contacts SET dial_at = ifnull(next_attempt_at, created_at)
+         WHERE organization_id = ?1 AND campaign_id = ?2 AND status = 'pending'",
+    )?
+    .execute(params![org, campaign_id])?;
+    Ok(())
+}
