@@ -131,9 +131,11 @@ impl ServeArgs {
     /// The server's clock; a moved or sped-up clock only on a throw-away database.
     pub fn clock(&self) -> Result<Clock, String> {
         if !self.ephemeral && (self.clock_start.is_some() || self.clock_speed.is_some()) {
-            return Err("--clock-start and --clock-speed need --ephemeral: a database must never \
+            return Err(
+                "--clock-start and --clock-speed need --ephemeral: a database must never \
                 hold timestamps from a clock other than the real one"
-                .into());
+                    .into(),
+            );
         }
         let speed = self.clock_speed.unwrap_or(1.0);
         if !(1.0..=clock::MAX_SPEED).contains(&speed) {
@@ -149,7 +151,11 @@ impl ServeArgs {
     }
 
     pub fn dialer(&self) -> dialer::Settings {
-        let default_mode = if self.ephemeral { Mode::Simulate } else { Mode::Off };
+        let default_mode = if self.ephemeral {
+            Mode::Simulate
+        } else {
+            Mode::Off
+        };
         dialer::Settings {
             mode: self.dialer.unwrap_or(default_mode),
             global_concurrency: self.global_concurrency,

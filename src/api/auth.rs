@@ -1,9 +1,9 @@
 //! Credentials → the organisation a request acts for, and its scopes (spec §2).
 
 use super::error::{ApiError, ApiResult};
+use crate::domain::clock::Clock;
 use crate::domain::credential::Credential;
 use crate::domain::scope::{Scope, Scopes};
-use crate::domain::clock::Clock;
 use crate::store::Store;
 use crate::store::credentials::{self, Principal};
 use std::collections::HashMap;

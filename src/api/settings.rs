@@ -14,7 +14,10 @@ pub async fn health(ctx: Ctx<'_>) -> ApiResult<warp::reply::Response> {
         .read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
         .await;
     Ok(match answered {
-        Ok(()) => super::json_response(StatusCode::OK, &json!({"status": "ok"})),
+        Ok(()) => super::json_response(
+            StatusCode::OK,
+            &json!({"status": "ok", "dialer": ctx.app.dialer.mode.as_str()}),
+        ),
         Err(error) => {
             tracing::warn!("health check: {error}");
             super::json_response(

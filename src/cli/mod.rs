@@ -94,8 +94,15 @@ fn log_dialer(dialer: &crate::dialer::Settings, clock: &crate::domain::clock::Cl
             dialer.global_concurrency
         ),
     }
-    if clock.speed() != 1.0 || clock.now().duration_until(jiff::Timestamp::now()).abs() > jiff::SignedDuration::from_secs(1) {
-        tracing::info!("clock: {} running {}× real time", clock.now_text(), clock.speed());
+    if clock.speed() != 1.0
+        || clock.now().duration_until(jiff::Timestamp::now()).abs()
+            > jiff::SignedDuration::from_secs(1)
+    {
+        tracing::info!(
+            "clock: {} running {}× real time",
+            clock.now_text(),
+            clock.speed()
+        );
     }
 }
 
@@ -438,14 +445,8 @@ fn import_command(db: &Path, args: ImportArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut outcomes = Vec::with_capacity(writes.len());
     for chunk in writes.chunks(2_000) {
-        let applied = contacts::import(
-            &tx,
-            &scope,
-            chunk,
-            ImportMode::SkipInvalid,
-            time::now(),
-        )
-        .map_err(fail)?;
+        let applied = contacts::import(&tx, &scope, chunk, ImportMode::SkipInvalid, time::now())
+            .map_err(fail)?;
         outcomes.extend(applied);
         if progress {
             eprint!("\rimporting: {} of {} rows", outcomes.len(), writes.len());

@@ -121,7 +121,15 @@ pub fn start(
     let (events, queue) = mpsc::unbounded_channel();
     let placer = placer(events.clone());
     tokio::spawn(record(store.clone(), clock, queue, wake.clone()));
-    tokio::spawn(run_loop(store, clock, settings, placer, events.clone(), wake, stop));
+    tokio::spawn(run_loop(
+        store,
+        clock,
+        settings,
+        placer,
+        events.clone(),
+        wake,
+        stop,
+    ));
     Dialer { events }
 }
 
@@ -232,13 +240,27 @@ fn apply(
                     outcome,
                     conversation_id,
                 },
-        } => end(conn, &attempt_id, outcome, now, conversation_id.as_deref(), now),
+        } => end(
+            conn,
+            &attempt_id,
+            outcome,
+            now,
+            conversation_id.as_deref(),
+            now,
+        ),
         Event::Ended {
             attempt_id,
             outcome,
             ended_at,
             conversation_id,
-        } => end(conn, &attempt_id, outcome, ended_at, conversation_id.as_deref(), now),
+        } => end(
+            conn,
+            &attempt_id,
+            outcome,
+            ended_at,
+            conversation_id.as_deref(),
+            now,
+        ),
     }
 }
 
@@ -251,7 +273,15 @@ fn end(
     now: Timestamp,
 ) -> StoreResult<()> {
     // An attempt that already ended (its result came twice) or was removed is left as it is.
-    match dialing::end(conn, None, attempt_id, outcome, ended_at, conversation_id, now) {
+    match dialing::end(
+        conn,
+        None,
+        attempt_id,
+        outcome,
+        ended_at,
+        conversation_id,
+        now,
+    ) {
         Ok(_) | Err(crate::store::StoreError::NotFound) => Ok(()),
         Err(error) => Err(error),
     }

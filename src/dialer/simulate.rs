@@ -23,7 +23,9 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            outcomes: "answered=60,no_answer=25,busy=10,voicemail=5".parse().expect("valid"),
+            outcomes: "answered=60,no_answer=25,busy=10,voicemail=5"
+                .parse()
+                .expect("valid"),
             call_seconds: CallSeconds { min: 5, max: 60 },
             seed: None,
         }
@@ -47,7 +49,9 @@ impl FromStr for OutcomeWeights {
                 .iter()
                 .position(|o| o.as_str() == name.trim())
                 .ok_or_else(|| {
-                    format!("'{name}' is not an outcome (answered, voicemail, no_answer, busy, failed)")
+                    format!(
+                        "'{name}' is not an outcome (answered, voicemail, no_answer, busy, failed)"
+                    )
                 })?;
             weights[index] = weight
                 .trim()
@@ -74,7 +78,10 @@ impl FromStr for CallSeconds {
     fn from_str(text: &str) -> Result<Self, String> {
         let rule = || format!("'{text}' is not MIN-MAX seconds with MIN ≤ MAX (e.g. 5-60, or 0-0)");
         let (min, max) = text.split_once('-').ok_or_else(rule)?;
-        let (min, max) = (min.trim().parse().map_err(|_| rule())?, max.trim().parse().map_err(|_| rule())?);
+        let (min, max) = (
+            min.trim().parse().map_err(|_| rule())?,
+            max.trim().parse().map_err(|_| rule())?,
+        );
         if min > max || max > 86_400 {
             return Err(rule());
         }
@@ -90,7 +97,11 @@ pub struct Simulator {
 }
 
 impl Simulator {
-    pub fn new(settings: Settings, clock: Clock, events: mpsc::UnboundedSender<Event>) -> Simulator {
+    pub fn new(
+        settings: Settings,
+        clock: Clock,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> Simulator {
         let rng = match settings.seed {
             Some(seed) => StdRng::seed_from_u64(seed),
             None => StdRng::from_os_rng(),
@@ -159,7 +170,10 @@ mod tests {
         assert!("answered=0".parse::<OutcomeWeights>().is_err());
         assert!("ringing=3".parse::<OutcomeWeights>().is_err());
         assert!("answered=-1".parse::<OutcomeWeights>().is_err());
-        assert_eq!("0-0".parse::<CallSeconds>().unwrap(), CallSeconds { min: 0, max: 0 });
+        assert_eq!(
+            "0-0".parse::<CallSeconds>().unwrap(),
+            CallSeconds { min: 0, max: 0 }
+        );
         assert!("60-5".parse::<CallSeconds>().is_err());
         assert!("5".parse::<CallSeconds>().is_err());
     }

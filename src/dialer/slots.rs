@@ -39,7 +39,8 @@ pub fn share(free: u64, demands: &[Demand]) -> Vec<u64> {
             }
         }
         // … then one slot each by the largest fractional part, ties to the smaller org id.
-        remainders.sort_by(|(a, i), (b, j)| b.cmp(a).then_with(|| demands[*i].org.cmp(&demands[*j].org)));
+        remainders
+            .sort_by(|(a, i), (b, j)| b.cmp(a).then_with(|| demands[*i].org.cmp(&demands[*j].org)));
         for (_, i) in remainders {
             if left == 0 {
                 break;
@@ -71,7 +72,11 @@ mod tests {
 
     #[test]
     fn what_one_cannot_use_goes_to_the_others() {
-        let demands = [demand("a", 10, 1), demand("b", 10, 100), demand("c", 20, 100)];
+        let demands = [
+            demand("a", 10, 1),
+            demand("b", 10, 100),
+            demand("c", 20, 100),
+        ];
         // Shares 2.5 / 2.5 / 5: a takes its 1, the 9 others are shared 10:20 between b and c.
         assert_eq!(share(10, &demands), [1, 3, 6]);
     }

@@ -75,6 +75,9 @@ mod tests {
         use jiff::SignedDuration;
         // 20 ms of real time is at least 72 s of this clock.
         assert!(advanced >= SignedDuration::from_secs(72), "{advanced:?}");
-        assert_eq!(clock.real_time(Duration::from_secs(3600)), Duration::from_secs(1));
+        assert_eq!(
+            clock.real_time(Duration::from_secs(3600)),
+            Duration::from_secs(1)
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Types that cannot hold an invalid value, and the pure rules around them. No I/O.
 
-pub mod credential;
 pub mod clock;
+pub mod credential;
 pub mod ids;
 pub mod json;
 pub mod phone;

@@ -161,7 +161,11 @@ impl ScheduleOverride {
 
 /// Reads a stored window list.
 pub fn windows_from_json(value: &Value) -> Option<Vec<TimeWindow>> {
-    value.as_array()?.iter().map(TimeWindow::from_json).collect()
+    value
+        .as_array()?
+        .iter()
+        .map(TimeWindow::from_json)
+        .collect()
 }
 
 /// Reads a stored override list.

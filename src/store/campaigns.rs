@@ -157,6 +157,7 @@ pub fn update(
     now: &str,
 ) -> StoreResult<Campaign> {
     ensure_external_id_free(conn, org, f, Some(id))?;
+    let before = get(conn, org, id)?.ok_or(StoreError::NotFound)?;
     conn.prepare_cached(
         "UPDATE campaigns SET name = ?3, external_id = ?4, priority = ?5, configuration_id = ?6,
             updated_at = ?7
@@ -172,6 +173,9 @@ pub fn update(
         f.configuration_id,
         now
     ])?;
+    if before.configuration_id != f.configuration_id {
+        super::dialing::reschedule_campaign(conn, org, id)?;
+    }
     get(conn, org, id)?.ok_or(StoreError::NotFound)
 }
 

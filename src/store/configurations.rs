@@ -165,6 +165,7 @@ pub fn update(
     f: &ConfigurationFields,
     now: &str,
 ) -> StoreResult<Configuration> {
+    let before = get(conn, org, id)?;
     let [windows, overrides, scheduled_windows, scheduled_overrides] = schedule_texts(f);
     conn.prepare_cached(
         "UPDATE configurations SET name = ?3, default_timezone = ?4, default_windows = ?5, overrides = ?6,
@@ -180,7 +181,30 @@ pub fn update(
         f.default_country_code, f.max_attempts, f.retry_delay_minutes, f.agent_id, f.agent_version,
         f.agent_number, now
     ])?;
-    get(conn, org, id)?.ok_or(StoreError::NotFound)
+    let updated = get(conn, org, id)?.ok_or(StoreError::NotFound)?;
+    if schedule_changed(before.as_ref(), &updated) {
+        super::dialing::reschedule_configuration(conn, org, id)?;
+    }
+    Ok(updated)
+}
+
+/// True when the calling windows or the default time zone differ.
+fn schedule_changed(before: Option<&Configuration>, after: &Configuration) -> bool {
+    before.is_none_or(|b| {
+        (
+            &b.default_timezone,
+            &b.default_windows,
+            &b.overrides,
+            &b.scheduled_windows,
+            &b.scheduled_overrides,
+        ) != (
+            &after.default_timezone,
+            &after.default_windows,
+            &after.overrides,
+            &after.scheduled_windows,
+            &after.scheduled_overrides,
+        )
+    })
 }
 
 /// Deletes an unused configuration; 409 while any campaign (closed ones too) uses it.

@@ -7,10 +7,10 @@ use crate::domain::ids::new_id;
 use crate::domain::schedule::{self, Schedule};
 use crate::domain::time;
 use jiff::Timestamp;
-use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use std::collections::HashMap;
 
 /// Where contacts live: a campaign, or the organisation's ad-hoc contacts (`default`).
 #[derive(Clone, Debug)]

@@ -192,7 +192,8 @@ impl<'c> Pass<'c> {
             return Ok(rules.clone());
         }
         let rules = Arc::new(Rules::read(self.conn, configuration_id)?);
-        self.rules.insert(configuration_id.to_string(), rules.clone());
+        self.rules
+            .insert(configuration_id.to_string(), rules.clone());
         Ok(rules)
     }
 
@@ -247,8 +248,9 @@ impl<'c> Pass<'c> {
         let mut sources = Vec::with_capacity(members.len());
         let mut heads = BinaryHeap::new();
         for (index, (campaign, _)) in members.iter().enumerate() {
-            let rows: VecDeque<Candidate> =
-                self.candidates(org, Some(campaign), None, first_chunk)?.into();
+            let rows: VecDeque<Candidate> = self
+                .candidates(org, Some(campaign), None, first_chunk)?
+                .into();
             if let Some(head) = rows.front() {
                 heads.push(Reverse((head.dial_at.clone(), head.seq, index)));
             }
@@ -310,7 +312,14 @@ impl<'c> Pass<'c> {
                  ORDER BY dial_at, seq LIMIT ?6",
             )?
             .query_map(
-                params![org, campaign, self.now_text, after_dial_at, after_seq, limit as i64],
+                params![
+                    org,
+                    campaign,
+                    self.now_text,
+                    after_dial_at,
+                    after_seq,
+                    limit as i64
+                ],
                 |r| {
                     Ok(Candidate {
                         dial_at: r.get(0)?,
@@ -436,7 +445,9 @@ pub fn placed(
 /// The contact of an attempt still in progress.
 fn open_attempt(conn: &Connection, attempt_id: &str) -> StoreResult<Option<i64>> {
     Ok(conn
-        .prepare_cached("SELECT contact_seq FROM attempts WHERE id = ?1 AND status = 'in_progress'")?
+        .prepare_cached(
+            "SELECT contact_seq FROM attempts WHERE id = ?1 AND status = 'in_progress'",
+        )?
         .query_row([attempt_id], |r| r.get(0))
         .optional()?)
 }
@@ -531,10 +542,11 @@ pub fn end(
     ])?;
 
     let rules = Rules::of_campaign(conn, campaign.as_deref())?;
-    let (max_attempts, delay) = rules.as_ref().map_or(
-        (AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES),
-        |r| (r.max_attempts, r.retry_delay_minutes),
-    );
+    let (max_attempts, delay) = rules
+        .as_ref()
+        .map_or((AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES), |r| {
+            (r.max_attempts, r.retry_delay_minutes)
+        });
     let (next_status, next_attempt_at, dial_at) = if outcome == Outcome::Answered {
         ("completed", None, None)
     } else if count >= max_attempts {
@@ -618,7 +630,11 @@ fn dialing_before(conn: &Connection, cutoff: &str) -> StoreResult<Vec<(String, S
 
 /// After a configuration's windows or time zone changed: its campaigns' pending contacts are
 /// due again from their own next attempt; the loop moves those outside the new windows on.
-pub fn reschedule_configuration(conn: &Connection, org: &str, configuration_id: &str) -> StoreResult<()> {
+pub fn reschedule_configuration(
+    conn: &Connection,
+    org: &str,
+    configuration_id: &str,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE contacts SET dial_at = ifnull(next_attempt_at, created_at)
          WHERE organization_id = ?1 AND status = 'pending'
