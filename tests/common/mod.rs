@@ -1,6 +1,8 @@
 //! A real campaignd on 127.0.0.1:0 over a fresh temporary database, and a small HTTP client.
 #![allow(dead_code)]
 
+use campaignd::dialer;
+use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
 use campaignd::domain::scope::{Role, Scopes};
 use campaignd::store::{self, credentials, orgs};
@@ -18,8 +20,13 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server with `org_a` and `org_b` already created.
+    /// Starts a server with `org_a` and `org_b` already created, the dialer off.
     pub async fn start() -> TestServer {
+        TestServer::start_with(Clock::real(), dialer::Settings::default()).await
+    }
+
+    /// Starts a server on `clock` with the dialer of `settings`.
+    pub async fn start_with(clock: Clock, settings: dialer::Settings) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("campaignd.db");
         let store = store::Store::open(&db, store::Synchronous::Normal).unwrap();
@@ -27,7 +34,7 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(campaignd::serve(
-            campaignd::App::new(store),
+            campaignd::App::with(store, clock, settings),
             listener,
             async {
                 let _ = stopped.await;
