@@ -333,3 +333,267 @@ async fn two_organisations_share_the_global_slots_by_their_limits() {
         "{mean_a}:{mean_b}"
     );
 }
+
+/// Attempts of a contact list, flattened.
+fn attempts(contacts: &[Value]) -> Vec<Value> {
+    contacts
+        .iter()
+        .flat_map(|c| c["attempts"].as_array().unwrap().clone())
+        .collect()
+}
+
+fn calls_up(contacts: &[Value]) -> usize {
+    contacts
+        .iter()
+        .filter(|c| matches!(c["status"].as_str(), Some("locked" | "in_progress")))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_close_and_a_lower_limit_stop_new_calls_while_calls_up_finish() {
+    let clock = Clock::started(at("2026-12-02T12:00:00Z"), 60.0);
+    let server = TestServer::start_with(clock, simulate("no_answer=1", "120-120", 50)).await;
+    let org = Org::new(&server, "org_a");
+    let campaign = org
+        .campaign(
+            json!({"default_windows": always(), "max_attempts": 20, "retry_delay_minutes": 1}),
+        )
+        .await;
+    org.add(
+        &campaign,
+        (0..40)
+            .map(|i| json!({"phone_numbers": [number(i)]}))
+            .collect(),
+    )
+    .await;
+    eventually("ten calls up", || async {
+        (calls_up(&org.contacts(&campaign).await) == 10).then_some(())
+    })
+    .await;
+
+    // Pause: no attempt starts after it; the calls up end and are recorded.
+    let paused = org
+        .ok(
+            Method::POST,
+            &format!("/campaign/campaigns/{campaign}/pause"),
+            None,
+        )
+        .await;
+    let paused_at = ts(&paused["updated_at"]);
+    let settled = eventually("the calls up to end", || async {
+        let contacts = org.contacts(&campaign).await;
+        (calls_up(&contacts) == 0).then_some(contacts)
+    })
+    .await;
+    let started: Vec<Value> = attempts(&settled);
+    assert_eq!(started.len(), 10, "no new call while paused");
+    assert!(started.iter().all(|a| ts(&a["started_at"]) < paused_at));
+    assert!(
+        started
+            .iter()
+            .all(|a| a["outcome"] == "no_answer" && a["ended_at"].is_string())
+    );
+    let stats = org.stats(&campaign).await;
+    assert_eq!(stats["active_calls"], json!(0));
+    assert_eq!(stats["attempts"]["total"], json!(10));
+
+    // A lower limit cuts no call, and new calls wait until the calls up are under it.
+    org.ok(
+        Method::POST,
+        &format!("/campaign/campaigns/{campaign}/start"),
+        None,
+    )
+    .await;
+    eventually("ten calls up again", || async {
+        (calls_up(&org.contacts(&campaign).await) == 10).then_some(())
+    })
+    .await;
+    org.ok(
+        Method::PUT,
+        "/campaign/concurrency-settings",
+        Some(json!({"concurrency_limit": 3})),
+    )
+    .await;
+    let mut seen_three = false;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(8) {
+        let stats = org.stats(&campaign).await;
+        let up = stats["active_calls"].as_i64().unwrap();
+        if seen_three {
+            assert!(up <= 3, "{up} calls up over the new limit of 3");
+        }
+        seen_three |= up <= 3;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(seen_three, "the calls up came down to the limit");
+
+    // Close: the same as pause, and final.
+    let closed = org
+        .ok(
+            Method::POST,
+            &format!("/campaign/campaigns/{campaign}/close"),
+            None,
+        )
+        .await;
+    let closed_at = ts(&closed["updated_at"]);
+    let settled = eventually("the calls up to end", || async {
+        let contacts = org.contacts(&campaign).await;
+        (calls_up(&contacts) == 0).then_some(contacts)
+    })
+    .await;
+    assert!(
+        attempts(&settled)
+            .iter()
+            .all(|a| ts(&a["started_at"]) < closed_at)
+    );
+    assert!(attempts(&settled).iter().all(|a| a["ended_at"].is_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_changed_or_deleted_during_its_call() {
+    let clock = Clock::started(at("2026-12-02T12:00:00Z"), 60.0);
+    let server = TestServer::start_with(clock, simulate("busy=1", "120-120", 50)).await;
+    let org = Org::new(&server, "org_a");
+    let campaign = org
+        .campaign(json!({"default_windows": always(), "max_attempts": 2, "retry_delay_minutes": 1}))
+        .await;
+    let ids = org
+        .add(
+            &campaign,
+            vec![json!({"external_id": "x", "phone_numbers": [number(1), number(2)], "data": {"v": 1}})],
+        )
+        .await;
+    let path = format!("/campaign/campaigns/{campaign}/contacts/{}", ids[0]);
+    eventually("the call to be up", || async {
+        let (_, contact) = org.call(Method::GET, &path, None).await;
+        (contact["status"] == "in_progress").then_some(())
+    })
+    .await;
+
+    // Deleting it is refused while it is dialled; updating it keeps the call.
+    let (status, body) = org.call(Method::DELETE, &path, None).await;
+    assert_eq!(
+        (status, body),
+        (409, json!({"detail": "Contact is being dialed"}))
+    );
+    org.add(
+        &campaign,
+        vec![json!({"external_id": "x", "phone_numbers": [number(3)], "data": {"v": 2}})],
+    )
+    .await;
+    let (_, contact) = org.call(Method::GET, &path, None).await;
+    assert_eq!(contact["status"], "in_progress");
+    assert_eq!(contact["attempts"][0]["phone_number"], json!(number(1)));
+    assert_eq!(contact["data"], json!({"v": 2}));
+
+    // The change applies from the next attempt: the new list, rotated by the attempt count.
+    let contact = eventually("both attempts", || async {
+        let (_, contact) = org.call(Method::GET, &path, None).await;
+        (contact["status"] == "exhausted").then_some(contact)
+    })
+    .await;
+    assert_eq!(contact["attempts"][0]["outcome"], "busy");
+    assert_eq!(contact["attempts"][1]["phone_number"], json!(number(3)));
+    let (status, _) = org.call(Method::DELETE, &path, None).await;
+    assert_eq!(status, 204);
+    let stats = org.stats(&campaign).await;
+    assert_eq!(stats["contacts"]["total"], json!(0));
+    assert_eq!(stats["attempts"]["total"], json!(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ad_hoc_contacts_are_dialled_at_any_hour_and_first() {
+    // Sunday 03:00 in New York: the campaign's weekday windows are closed.
+    let clock = Clock::started(at("2026-12-06T08:00:00Z"), 60.0);
+    let server = TestServer::start_with(clock, simulate("answered=1", "0-0", 50)).await;
+    let org = Org::new(&server, "org_a");
+    let campaign = org
+        .campaign(json!({"default_windows": [{"days": ["mon"], "start": "09:00", "end": "10:00"}]}))
+        .await;
+    org.add(&campaign, vec![json!({"phone_numbers": [number(1)]})])
+        .await;
+    org.add("default", vec![json!({"phone_numbers": [number(2)]})])
+        .await;
+    let ad_hoc = eventually("the ad-hoc contact to be called", || async {
+        let contacts = org.contacts("default").await;
+        (contacts[0]["status"] == "completed").then_some(contacts)
+    })
+    .await;
+    assert_eq!(attempts(&ad_hoc)[0]["phone_number"], json!(number(2)));
+    assert_eq!(org.contacts(&campaign).await[0]["attempts"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_ends_simulated_calls_that_were_up_and_frees_stale_locks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("campaignd.db");
+    let settings = simulate("answered=1", "3600-3600", 50);
+    let key;
+    {
+        let clock = Clock::started(at("2026-12-02T12:00:00Z"), 1.0);
+        let server = TestServer::start_at(&db, clock, settings.clone()).await;
+        let org = Org::new(&server, "org_a");
+        key = org.key.clone();
+        let campaign = org
+            .campaign(json!({"default_windows": always(), "retry_delay_minutes": 1}))
+            .await;
+        org.add(
+            &campaign,
+            (0..3)
+                .map(|i| json!({"phone_numbers": [number(i)]}))
+                .collect(),
+        )
+        .await;
+        eventually("three calls up", || async {
+            (calls_up(&org.contacts(&campaign).await) == 3).then_some(())
+        })
+        .await;
+        // One contact was claimed by a dialer that died before its call was placed.
+        server.admin(|conn| {
+            Ok(conn.execute(
+                "UPDATE contacts SET status = 'locked' WHERE seq = (SELECT min(seq) FROM contacts)",
+                [],
+            )?)
+        });
+        server.stop().await;
+    }
+    let clock = Clock::started(at("2026-12-02T12:05:00Z"), 60.0);
+    let server = TestServer::start_at(&db, clock, simulate("no_answer=1", "3600-3600", 50)).await;
+    let org = Org {
+        server: &server,
+        key,
+    };
+    let campaign = org.ok(Method::GET, "/campaign/campaigns", None).await["campaigns"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The two simulated calls that were up ended `failed` at start-up; the locked contact
+    // returns to pending after a minute and is called again, on its first attempt.
+    let contacts = eventually(
+        "the stale lock to clear and the calls to restart",
+        || async {
+            let contacts = org.contacts(&campaign).await;
+        let relocked = contacts[0]["attempts"].as_array().unwrap().len() == 1
+                && contacts[0]["status"] == "in_progress";
+            (relocked && attempts(&contacts).len() == 5).then_some(contacts)
+        },
+    )
+    .await;
+    for contact in &contacts[1..] {
+        let first = &contact["attempts"][0];
+        assert_eq!(
+            (&first["status"], &first["outcome"]),
+            (&json!("failed"), &json!("failed"))
+        );
+    }
+    assert_eq!(contacts[0]["attempt_count"], json!(1));
+    assert!(contacts.iter().all(|c| {
+        c["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["status"] == "in_progress")
+            .count()
+            <= 1
+    }));
+}

@@ -584,7 +584,7 @@ pub fn end(
 pub fn expire(conn: &Connection, now: Timestamp, max_call: SignedDuration) -> StoreResult<usize> {
     let lock_cutoff = time::format(now.saturating_sub(LOCK_TIMEOUT).unwrap_or(now));
     let call_cutoff = time::format(now.saturating_sub(max_call).unwrap_or(now));
-    let stale = dialing_before(conn, (&lock_cutoff).min(&call_cutoff))?;
+    let stale = dialing_before(conn, (&lock_cutoff).max(&call_cutoff))?;
     let mut moved = 0;
     for (attempt_id, status, locked_at) in stale {
         if status == "locked" && locked_at < lock_cutoff {

@@ -14,8 +14,9 @@ use std::path::PathBuf;
 pub struct TestServer {
     pub addr: SocketAddr,
     pub db: PathBuf,
-    _dir: tempfile::TempDir,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _dir: Option<tempfile::TempDir>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<()>,
     http: reqwest::Client,
 }
 
@@ -29,11 +30,23 @@ impl TestServer {
     pub async fn start_with(clock: Clock, settings: dialer::Settings) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("campaignd.db");
+        let mut server = TestServer::start_at(&db, clock, settings).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts a server on the database at `db` (created with `org_a` and `org_b` if new).
+    pub async fn start_at(
+        db: &std::path::Path,
+        clock: Clock,
+        settings: dialer::Settings,
+    ) -> TestServer {
+        let db = db.to_path_buf();
         let store = store::Store::open(&db, store::Synchronous::Normal).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(campaignd::serve(
+        let served = tokio::spawn(campaignd::serve(
             campaignd::App::with(store, clock, settings),
             listener,
             async {
@@ -43,15 +56,26 @@ impl TestServer {
         let server = TestServer {
             addr,
             db,
-            _dir: dir,
-            _shutdown: shutdown,
+            _dir: None,
+            shutdown,
+            served,
             http: reqwest::Client::new(),
         };
         server.admin(|conn| {
-            orgs::create(conn, "org_a", "A", "2026-01-01T00:00:00.000Z")?;
-            orgs::create(conn, "org_b", "B", "2026-01-01T00:00:00.000Z")
+            for (org, name) in [("org_a", "A"), ("org_b", "B")] {
+                if !orgs::exists(conn, org)? {
+                    orgs::create(conn, org, name, "2026-01-01T00:00:00.000Z")?;
+                }
+            }
+            Ok(())
         });
         server
+    }
+
+    /// Stops serving and waits until the server has stopped.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.served.await;
     }
 
     /// Runs one change on the database, as the admin commands do.
