@@ -573,7 +573,7 @@ async fn a_restart_ends_simulated_calls_that_were_up_and_frees_stale_locks() {
         "the stale lock to clear and the calls to restart",
         || async {
             let contacts = org.contacts(&campaign).await;
-        let relocked = contacts[0]["attempts"].as_array().unwrap().len() == 1
+            let relocked = contacts[0]["attempts"].as_array().unwrap().len() == 1
                 && contacts[0]["status"] == "in_progress";
             (relocked && attempts(&contacts).len() == 5).then_some(contacts)
         },

@@ -284,7 +284,135 @@ mod tests {
         assert!(!at("2026-12-05T22:30")); // Saturday evening
     }
 
+    fn zone(name: &str) -> TimeZone {
+        crate::domain::time::time_zone(name).unwrap()
+    }
+
+    fn instant(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_window_start_in_the_spring_gap_moves_forward_by_the_gap() {
+        let ny = zone("America/New_York");
+        // 2026-03-08: 02:00 EST jumps to 03:00 EDT. 02:30 does not exist: it reads as 03:30 EDT.
+        let window = [window(&["sun"], "02:30", "05:00")];
+        assert!(!is_open(&window, &ny, instant("2026-03-08T07:15:00Z"))); // 03:15 EDT
+        assert!(is_open(&window, &ny, instant("2026-03-08T07:30:00Z"))); // 03:30 EDT
+        assert_eq!(
+            next_open(&window, &ny, instant("2026-03-08T05:00:00Z")),
+            Some(instant("2026-03-08T07:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_time_that_happens_twice_is_the_first() {
+        let ny = zone("America/New_York");
+        // 2026-11-01: 01:00–02:00 happens twice; the window ends at the first 01:30 (EDT).
+        let window = [window(&["sun"], "00:30", "01:30")];
+        assert!(is_open(&window, &ny, instant("2026-11-01T05:15:00Z"))); // 01:15 EDT
+        assert!(!is_open(&window, &ny, instant("2026-11-01T06:15:00Z"))); // 01:15 EST
+    }
+
+    #[test]
+    fn lord_howe_shifts_by_half_an_hour() {
+        let lord_howe = zone("Australia/Lord_Howe");
+        // 2026-10-04 02:00 (+10:30) jumps to 02:30 (+11); 2026-04-05 02:00 (+11) goes back to
+        // 01:30 (+10:30).
+        let window = [window(&["sun"], "02:00", "02:30")];
+        assert!(!is_open(
+            &window,
+            &lord_howe,
+            instant("2026-10-03T15:45:00Z")
+        )); // 02:45 (+11)
+        assert_eq!(
+            next_open(&window, &lord_howe, instant("2026-10-03T14:00:00Z")),
+            // 02:00 does not exist: it moves forward by the half hour, to 02:30 (+11), where
+            // the window (ending at 02:30) is empty that day; the next Sunday opens at 02:00.
+            Some(instant("2026-10-10T15:00:00Z"))
+        );
+        // 2026-04-05: 01:30–02:00 happens twice; 02:00 comes once, at +10:30.
+        assert!(!is_open(
+            &window,
+            &lord_howe,
+            instant("2026-04-04T15:00:00Z")
+        )); // 01:30 (+10:30)
+        assert!(is_open(
+            &window,
+            &lord_howe,
+            instant("2026-04-04T15:30:00Z")
+        )); // 02:00 (+10:30)
+    }
+
+    /// Instants around the daylight-saving changes of 2026 in three zones.
+    fn around_changes() -> impl Strategy<Value = (&'static str, Timestamp)> {
+        let changes = [
+            ("America/New_York", "2026-03-08T07:00:00Z"),
+            ("America/New_York", "2026-11-01T06:00:00Z"),
+            ("Europe/London", "2026-03-29T01:00:00Z"),
+            ("Europe/London", "2026-10-25T01:00:00Z"),
+            ("Australia/Lord_Howe", "2026-04-04T15:00:00Z"),
+            ("Australia/Lord_Howe", "2026-10-03T15:30:00Z"),
+        ];
+        (0..changes.len(), -4 * 24 * 60..4 * 24 * 60i64).prop_map(move |(i, minutes)| {
+            let (name, at) = changes[i];
+            (name, instant(at) + jiff::SignedDuration::from_mins(minutes))
+        })
+    }
+
+    fn any_window() -> impl Strategy<Value = TimeWindow> {
+        (
+            prop::collection::btree_set(0usize..7, 1..7),
+            0u16..1440,
+            0u16..1440,
+        )
+            .prop_filter("start != end", |(_, s, e)| s != e)
+            .prop_map(|(days, start, end)| TimeWindow {
+                days: days.into_iter().collect(),
+                start,
+                end,
+            })
+    }
+
     proptest! {
+        /// Away from the changes' own hours, membership is the local wall clock's.
+        #[test]
+        fn membership_is_the_wall_clock_away_from_the_changed_hours(
+            (name, at) in around_changes(),
+            window in any_window(),
+        ) {
+            let zone = zone(name);
+            let local = zone.to_datetime(at);
+            let near_change = |t: Timestamp| {
+                let before = zone.to_offset(t - jiff::SignedDuration::from_hours(3));
+                let after = zone.to_offset(t + jiff::SignedDuration::from_hours(3));
+                before != after
+            };
+            prop_assume!(!near_change(at));
+            prop_assert_eq!(is_open(std::slice::from_ref(&window), &zone, at), window.covers(local));
+        }
+
+        /// The next opening is open, and nothing before it (from `from`, minute by minute) is.
+        #[test]
+        fn next_open_is_the_first_open_instant(
+            (name, from) in around_changes(),
+            windows in prop::collection::vec(any_window(), 1..3),
+        ) {
+            let zone = zone(name);
+            let next = next_open(&windows, &zone, from).expect("weekly windows open within a week");
+            prop_assert!(is_open(&windows, &zone, next));
+            let mut t = from;
+            while t < next {
+                prop_assert!(!is_open(&windows, &zone, t), "open at {} before {}", t, next);
+                t += jiff::SignedDuration::from_mins(15);
+            }
+        }
+
+        #[test]
+        fn no_windows_never_open((name, from) in around_changes()) {
+            prop_assert_eq!(next_open(&[], &zone(name), from), None);
+        }
+
         #[test]
         fn same_day_windows_are_half_open(start in 0u16..1440, len in 1u16..1440, minute in 0u16..1440) {
             let end = start + len;
