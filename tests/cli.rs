@@ -521,3 +521,213 @@ fn no_command_is_an_error() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("serve"));
 }
+
+impl Server {
+    /// Sends `body` as JSON with `credential`; the status and the JSON answer.
+    async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        credential: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(credential);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    fn kill_9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_dialer_mode_is_said_at_start_up_and_bad_flags_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[], dir.path()).await;
+    let (_, health) = server.json(Method::GET, "/healthz", "", None).await;
+    assert_eq!(health, json!({"status": "ok", "dialer": "off"}));
+    assert!(
+        server.stderr().contains("dialer off"),
+        "{}",
+        server.stderr()
+    );
+    assert!(
+        server.stderr().contains("--dialer simulate"),
+        "{}",
+        server.stderr()
+    );
+    drop(server);
+    let ephemeral = Server::start(&["--ephemeral"], dir.path()).await;
+    let (_, health) = ephemeral.json(Method::GET, "/healthz", "", None).await;
+    assert_eq!(health["dialer"], "simulate");
+    drop(ephemeral);
+
+    for (args, says) in [
+        (
+            &["--clock-speed", "10"][..],
+            "--clock-start and --clock-speed need --ephemeral",
+        ),
+        (
+            &["--ephemeral", "--clock-speed", "0.5"][..],
+            "--clock-speed must be a number from 1 to 3600",
+        ),
+        (
+            &["--sim-outcomes", "answered=0"][..],
+            "at least one outcome needs a weight above 0",
+        ),
+        (&["--sim-call-seconds", "60-5"][..], "MIN-MAX seconds"),
+        (&["--global-concurrency", "0"][..], "--global-concurrency"),
+        (&["--dialer", "carrier-pigeon"][..], "--dialer"),
+    ] {
+        let output = serve_expecting_exit(args, dir.path());
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn after_kill_9_calls_that_were_up_end_failed_and_nothing_is_dialled_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "ak_kill.0123456789abcdef0123456789abcdef";
+    let long_calls = [
+        "--bootstrap-key",
+        key,
+        "--dialer",
+        "simulate",
+        "--sim-call-seconds",
+        "3600-3600",
+        "--global-concurrency",
+        "3",
+    ];
+    let mut server = Server::start(&long_calls, dir.path()).await;
+    let days = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+    let windows = json!([{"days": days, "start": "00:00", "end": "12:00"},
+                         {"days": days, "start": "12:00", "end": "00:00"}]);
+    let (status, config) = server
+        .json(
+            Method::POST,
+            CONFIGURATIONS,
+            key,
+            Some(json!({"name": "always", "default_windows": windows, "retry_delay_minutes": 1})),
+        )
+        .await;
+    assert_eq!(status, 201, "{config}");
+    let (_, campaign) = server
+        .json(
+            Method::POST,
+            "/campaign/campaigns",
+            key,
+            Some(json!({"name": "k", "external_id": "k", "configuration_id": config["id"]})),
+        )
+        .await;
+    assert_eq!(campaign["status"], "active");
+    let contacts: Vec<_> = (0..5)
+        .map(|i| json!({"external_id": format!("c{i}"), "phone_numbers": [format!("+1650253000{i}")]}))
+        .collect();
+    let (status, _) = server
+        .json(
+            Method::POST,
+            "/campaign/campaigns/k/contacts",
+            key,
+            Some(json!({"contacts": contacts})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let list = "/campaign/campaigns/k/contacts";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, stats) = server
+            .json(Method::GET, "/campaign/campaigns/k/stats", key, None)
+            .await;
+        if stats["active_calls"] == 3 && stats["contacts"]["in_progress"] == 3 {
+            let (_, body) = server.json(Method::GET, list, key, None).await;
+            let up = body["contacts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["status"] == "in_progress")
+                .count();
+            if up == 3 {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "{stats}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill_9();
+
+    let server = Server::start(
+        &[
+            "--dialer",
+            "simulate",
+            "--sim-call-seconds",
+            "0-0",
+            "--sim-outcomes",
+            "answered=1",
+            "--global-concurrency",
+            "3",
+        ],
+        dir.path(),
+    )
+    .await;
+    assert!(
+        server
+            .stderr()
+            .contains("3 simulated call(s) left up by the last run ended as failed"),
+        "{}",
+        server.stderr()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let contacts = loop {
+        let (_, body) = server.json(Method::GET, list, key, None).await;
+        let contacts = body["contacts"].as_array().unwrap().clone();
+        let completed = contacts
+            .iter()
+            .filter(|c| c["status"] == "completed")
+            .count();
+        if completed == 2 {
+            break contacts;
+        }
+        assert!(Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for contact in &contacts {
+        let attempts = contact["attempts"].as_array().unwrap();
+        if contact["status"] == "completed" {
+            // Never called before the kill: one answered attempt.
+            assert_eq!(attempts.len(), 1, "{contact}");
+            assert_eq!(attempts[0]["outcome"], "answered");
+        } else {
+            // Up at the kill: that call ended `failed`; the retry waits its delay.
+            assert_eq!(contact["status"], "pending", "{contact}");
+            assert_eq!(attempts.len(), 1, "{contact}");
+            assert_eq!(
+                (&attempts[0]["status"], &attempts[0]["outcome"]),
+                (&json!("failed"), &json!("failed"))
+            );
+            assert!(contact["next_attempt_at"].is_string());
+        }
+    }
+    let (_, stats) = server
+        .json(Method::GET, "/campaign/campaigns/k/stats", key, None)
+        .await;
+    assert_eq!(
+        stats["contacts"],
+        json!({"total": 5, "pending": 3, "in_progress": 0, "completed": 2, "exhausted": 0})
+    );
+    assert_eq!(stats["attempts"]["total"], json!(5));
+    assert_eq!(stats["active_calls"], json!(0));
+}
