@@ -366,10 +366,21 @@ pub fn upsert(
     now: Timestamp,
 ) -> StoreResult<Upserted> {
     let rules = Rules::of_campaign(conn, scope.campaign_id.as_deref())?;
-    let schedule = rules.as_ref().map(|r| &r.schedule);
-    let default_timezone = schedule.map_or("UTC", |s| s.default_timezone.as_str());
-    let mut dial_at = DialAt::new(schedule, now);
-    let now = time::format(now);
+    let mut dial_at = DialAt::new(rules.as_ref().map(|r| &r.schedule), now);
+    apply(conn, scope, items, &mut dial_at)
+}
+
+/// `upsert` with the campaign's schedule already read (an import applies its rows one by one).
+fn apply(
+    conn: &Connection,
+    scope: &Scope,
+    items: &[ContactWrite],
+    dial_at: &mut DialAt<'_>,
+) -> StoreResult<Upserted> {
+    let default_timezone = dial_at
+        .schedule
+        .map_or("UTC", |s| s.default_timezone.as_str());
+    let now = time::format(dial_at.now);
     let (mut inserted, mut updated) = (0, 0);
     let mut contact_ids = Vec::with_capacity(items.len());
     let mut missing_numbers = Vec::new();
@@ -617,11 +628,13 @@ pub fn import(
     mode: ImportMode,
     now: Timestamp,
 ) -> StoreResult<Vec<Result<bool, String>>> {
+    let rules = Rules::of_campaign(conn, scope.campaign_id.as_deref())?;
+    let mut dial_at = DialAt::new(rules.as_ref().map(|r| &r.schedule), now);
     conn.execute_batch("SAVEPOINT import")?;
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         let applied = super::savepoint(conn, "import_row", |conn| {
-            upsert(conn, scope, std::slice::from_ref(row), now)
+            apply(conn, scope, std::slice::from_ref(row), &mut dial_at)
         });
         outcomes.push(match applied {
             Ok(done) => Ok(done.inserted == 1),
