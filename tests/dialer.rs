@@ -13,7 +13,6 @@ use jiff::civil::Weekday;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 const DEADLINE: Duration = Duration::from_secs(240);

@@ -50,7 +50,12 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
     let dialer = args.dialer();
     let store = store::Store::open(&db, args.synchronous)?;
     let mut conn = open(&db)?;
-    bootstrap(&mut conn, bootstrap_key.as_ref(), args.listen)?;
+    bootstrap(
+        &mut conn,
+        bootstrap_key.as_ref(),
+        args.listen,
+        &clock.now_text(),
+    )?;
     drop(conn);
 
     // Blocking work (reads on the pool of READERS connections, phone normalisation) gains nothing
@@ -112,12 +117,12 @@ fn bootstrap(
     conn: &mut Connection,
     chosen: Option<&Credential>,
     listen: std::net::SocketAddr,
+    now: &str,
 ) -> Result<(), String> {
     let created = store::write_now(conn, |tx| {
-        let now = time::now_text();
         let empty = orgs::is_empty(tx)?;
         if empty {
-            orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
+            orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", now)?;
         }
         let key = match chosen {
             Some(key) if key_exists(tx, &key.id)? => return Ok(None),
@@ -126,7 +131,7 @@ fn bootstrap(
             None => return Ok(None),
         };
         if !orgs::exists(tx, orgs::DEFAULT_ORG)? {
-            orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
+            orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", now)?;
         }
         let new = NewKey {
             organization_id: orgs::DEFAULT_ORG,
@@ -134,7 +139,7 @@ fn bootstrap(
             scopes: Scopes::ALL,
             expires_at: None,
         };
-        credentials::create_key(tx, &key, &new, &now)?;
+        credentials::create_key(tx, &key, &new, now)?;
         Ok(Some(key))
     })
     .map_err(|e| format!("creating the first key: {e}"))?;
