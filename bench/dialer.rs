@@ -220,6 +220,11 @@ async fn loop_pass(contacts: u64) {
         "  pass taking {claimed} of 1,000 slots, half the zones closed: {}",
         summary(&times)
     );
+    let (times, _) = time_passes(&db, noon, 1, 30);
+    println!(
+        "  pass taking 1 slot (finding, not claiming): {}",
+        summary(&times)
+    );
     let (times, _) = time_passes(&db, noon, 0, 30);
     println!("  pass with no free slot: {}", summary(&times));
     // Every contact due (inserted with all windows open), then the windows of half the zones
@@ -399,5 +404,7 @@ async fn main() {
     let secs = arg("--secs", 60);
     loop_pass(contacts).await;
     loop_pass(10_000).await;
-    sustained(secs).await;
+    if secs > 0 {
+        sustained(secs).await;
+    }
 }

@@ -8,7 +8,7 @@ pub mod slots;
 
 use crate::domain::clock::Clock;
 use crate::domain::status::Outcome;
-use crate::store::dialing::{self, Call};
+use crate::store::dialing::{self, Call, End, RulesCache};
 use crate::store::{Store, StoreResult, savepoint};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
@@ -98,8 +98,9 @@ pub enum Event {
     },
 }
 
-/// Most events the recorder writes in one transaction.
-const EVENTS_PER_WRITE: usize = 1000;
+/// Most events the recorder writes in one transaction: enough to share commits under load, few
+/// enough that an API write queued behind them waits only a few milliseconds.
+const EVENTS_PER_WRITE: usize = 200;
 /// The loop's period is one second of campaignd's clock, but never under this much real time.
 const SHORTEST_PERIOD: Duration = Duration::from_millis(10);
 
@@ -195,16 +196,18 @@ async fn record(
 ) {
     let mut batch = Vec::with_capacity(EVENTS_PER_WRITE);
     while queue.recv_many(&mut batch, EVENTS_PER_WRITE).await > 0 {
-        let events = std::mem::take(&mut batch);
+        let events = without_placed_before_their_end(std::mem::take(&mut batch));
         let written = store
             .write(move |conn| {
                 let now = clock.now();
                 let now_text = crate::domain::time::format(now);
+                let mut rules = RulesCache::default();
                 for event in events {
                     // One event that cannot be written must not lose the others.
-                    if let Err(error) =
-                        savepoint(conn, "event", |conn| apply(conn, event, now, &now_text))
-                    {
+                    let applied = savepoint(conn, "event", |conn| {
+                        apply(conn, &mut rules, event, now, &now_text)
+                    });
+                    if let Err(error) = applied {
                         tracing::error!("recording a call event: {error}");
                     }
                 }
@@ -218,21 +221,41 @@ async fn record(
     }
 }
 
+/// A call that ended before its placement was written (a short simulated one) needs only its
+/// end written: the end carries the conversation id.
+fn without_placed_before_their_end(events: Vec<Event>) -> Vec<Event> {
+    let ended: std::collections::HashSet<String> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Ended { attempt_id, .. } => Some(attempt_id.clone()),
+            Event::Placed { .. } => None,
+        })
+        .collect();
+    events
+        .into_iter()
+        .filter(|event| {
+            !matches!(event, Event::Placed { attempt_id, placement: Placement::Accepted { .. } }
+                if ended.contains(attempt_id))
+        })
+        .collect()
+}
+
 fn apply(
     conn: &rusqlite::Connection,
+    rules: &mut RulesCache,
     event: Event,
     now: Timestamp,
     now_text: &str,
 ) -> StoreResult<()> {
-    match event {
+    let (attempt_id, outcome, ended_at, conversation_id) = match event {
         Event::Placed {
             attempt_id,
             placement: Placement::Accepted { conversation_id },
-        } => dialing::placed(conn, &attempt_id, conversation_id.as_deref(), now_text),
+        } => return dialing::placed(conn, &attempt_id, conversation_id.as_deref(), now_text),
         Event::Placed {
             attempt_id,
             placement: Placement::NotDelivered,
-        } => dialing::release(conn, &attempt_id),
+        } => return dialing::release(conn, &attempt_id),
         Event::Placed {
             attempt_id,
             placement:
@@ -240,48 +263,22 @@ fn apply(
                     outcome,
                     conversation_id,
                 },
-        } => end(
-            conn,
-            &attempt_id,
-            outcome,
-            now,
-            conversation_id.as_deref(),
-            now,
-        ),
+        } => (attempt_id, outcome, now, conversation_id),
         Event::Ended {
             attempt_id,
             outcome,
             ended_at,
             conversation_id,
-        } => end(
-            conn,
-            &attempt_id,
-            outcome,
-            ended_at,
-            conversation_id.as_deref(),
-            now,
-        ),
-    }
-}
-
-fn end(
-    conn: &rusqlite::Connection,
-    attempt_id: &str,
-    outcome: Outcome,
-    ended_at: Timestamp,
-    conversation_id: Option<&str>,
-    now: Timestamp,
-) -> StoreResult<()> {
-    // An attempt that already ended (its result came twice) or was removed is left as it is.
-    match dialing::end(
-        conn,
-        None,
-        attempt_id,
+        } => (attempt_id, outcome, ended_at, conversation_id),
+    };
+    let end = End {
+        attempt_id: &attempt_id,
         outcome,
         ended_at,
-        conversation_id,
-        now,
-    ) {
+        conversation_id: conversation_id.as_deref(),
+    };
+    // An attempt that already ended (its result came twice) or was removed is left as it is.
+    match dialing::end_with(conn, rules, None, &end, now) {
         Ok(_) | Err(crate::store::StoreError::NotFound) => Ok(()),
         Err(error) => Err(error),
     }

@@ -86,6 +86,28 @@ impl Rules {
     }
 }
 
+/// The rules of the campaigns met within one transaction, read once each.
+#[derive(Default)]
+pub struct RulesCache(HashMap<String, Option<Arc<Rules>>>);
+
+impl RulesCache {
+    pub fn of_campaign(
+        &mut self,
+        conn: &Connection,
+        campaign_id: Option<&str>,
+    ) -> StoreResult<Option<Arc<Rules>>> {
+        let Some(campaign_id) = campaign_id else {
+            return Ok(None);
+        };
+        if let Some(rules) = self.0.get(campaign_id) {
+            return Ok(rules.clone());
+        }
+        let rules = Rules::of_campaign(conn, Some(campaign_id))?.map(Arc::new);
+        self.0.insert(campaign_id.to_string(), rules.clone());
+        Ok(rules)
+    }
+}
+
 /// A claimed attempt, with everything a placer needs (and, as it is, the webhook's body).
 #[derive(Clone, Debug, Serialize)]
 pub struct Call {
@@ -491,6 +513,38 @@ pub fn end(
     conversation_id: Option<&str>,
     now: Timestamp,
 ) -> StoreResult<Ended> {
+    let end = End {
+        attempt_id,
+        outcome,
+        ended_at,
+        conversation_id,
+    };
+    end_with(conn, &mut RulesCache::default(), org, &end, now)
+}
+
+/// An attempt's end as a placer reports it.
+#[derive(Clone, Copy)]
+pub struct End<'a> {
+    pub attempt_id: &'a str,
+    pub outcome: Outcome,
+    pub ended_at: Timestamp,
+    pub conversation_id: Option<&'a str>,
+}
+
+/// `end`, with the campaigns' rules read through `rules` (the recorder ends many at once).
+pub fn end_with(
+    conn: &Connection,
+    rules: &mut RulesCache,
+    org: Option<&str>,
+    end: &End<'_>,
+    now: Timestamp,
+) -> StoreResult<Ended> {
+    let End {
+        attempt_id,
+        outcome,
+        ended_at,
+        conversation_id,
+    } = *end;
     let found = conn
         .prepare_cached(
             "SELECT a.status, a.outcome, a.started_at, c.seq, c.id, c.organization_id, c.campaign_id,
@@ -541,7 +595,7 @@ pub fn end(
         conversation_id
     ])?;
 
-    let rules = Rules::of_campaign(conn, campaign.as_deref())?;
+    let rules = rules.of_campaign(conn, campaign.as_deref())?;
     let (max_attempts, delay) = rules
         .as_ref()
         .map_or((AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES), |r| {
