@@ -104,11 +104,6 @@ const EVENTS_PER_WRITE: usize = 200;
 /// The loop's period is one second of campaignd's clock, but never under this much real time.
 const SHORTEST_PERIOD: Duration = Duration::from_millis(10);
 
-/// A running dialer's handles.
-pub struct Dialer {
-    pub events: mpsc::UnboundedSender<Event>,
-}
-
 /// Starts the loop and the recorder for `placer`. They stop taking contacts when `stop` turns
 /// true; calls up keep going and are recorded while the runtime lives.
 pub fn start(
@@ -118,20 +113,11 @@ pub fn start(
     wake: Arc<Notify>,
     stop: watch::Receiver<bool>,
     placer: impl FnOnce(mpsc::UnboundedSender<Event>) -> Arc<dyn Placer>,
-) -> Dialer {
+) {
     let (events, queue) = mpsc::unbounded_channel();
     let placer = placer(events.clone());
     tokio::spawn(record(store.clone(), clock, queue, wake.clone()));
-    tokio::spawn(run_loop(
-        store,
-        clock,
-        settings,
-        placer,
-        events.clone(),
-        wake,
-        stop,
-    ));
-    Dialer { events }
+    tokio::spawn(run_loop(store, clock, settings, placer, events, wake, stop));
 }
 
 async fn run_loop(
