@@ -177,7 +177,7 @@ fn time_passes(
     for _ in 0..passes {
         conn.execute_batch("BEGIN IMMEDIATE").unwrap();
         let start = Instant::now();
-        claimed = dialing::claim(&conn, now, slots).unwrap().len();
+        claimed = dialing::claim(&conn, now, slots, slots).unwrap().len();
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         conn.execute_batch("ROLLBACK").unwrap();
     }

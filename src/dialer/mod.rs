@@ -103,6 +103,9 @@ pub enum Event {
 const EVENTS_PER_WRITE: usize = 200;
 /// The loop's period is one second of campaignd's clock, but never under this much real time.
 const SHORTEST_PERIOD: Duration = Duration::from_millis(10);
+/// Most calls one pass starts, so that a pass holds the writer for tens of milliseconds at most;
+/// a pass that starts this many is followed by the next one at once.
+const CLAIMS_PER_PASS: usize = 1000;
 
 /// Starts the loop and the recorder for `placer`. They stop taking contacts when `stop` turns
 /// true; calls up keep going and are recorded while the runtime lives.
@@ -132,9 +135,13 @@ async fn run_loop(
     let period = clock.real_time(Duration::from_secs(1)).max(SHORTEST_PERIOD);
     loop {
         let started = Instant::now();
+        let mut next = started + period;
         if placer.hold_until().is_none_or(|until| until <= started) {
             match pass(&store, clock, &settings).await {
                 Ok(calls) => {
+                    if calls.len() == CLAIMS_PER_PASS {
+                        next = started + SHORTEST_PERIOD;
+                    }
                     for call in calls {
                         let attempt_id = call.attempt_id.clone();
                         let (placing, events) = (placer.place(call), events.clone());
@@ -150,7 +157,6 @@ async fn run_loop(
                 Err(error) => tracing::warn!("dialer pass: {error}"),
             }
         }
-        let next = started + period;
         tokio::select! {
             _ = stop.changed() => break,
             _ = tokio::time::sleep_until(next.into()) => {}
@@ -167,7 +173,7 @@ async fn pass(store: &Store, clock: Clock, settings: &Settings) -> StoreResult<V
         .write(move |conn| {
             let now = clock.now();
             dialing::expire(conn, now, max_call)?;
-            dialing::claim(conn, now, global)
+            dialing::claim(conn, now, global, CLAIMS_PER_PASS as i64)
         })
         .await
 }

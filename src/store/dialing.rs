@@ -134,10 +134,16 @@ pub fn calls_up(conn: &Connection) -> StoreResult<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// One pass of the loop: shares the free slots between the organisations that have due
-/// contacts, and claims that many contacts, each with a new attempt (`locked`).
-pub fn claim(conn: &Connection, now: Timestamp, global_limit: i64) -> StoreResult<Vec<Call>> {
-    let free = global_limit - calls_up(conn)?;
+/// One pass of the loop: shares the free slots (at most `most` of them) between the
+/// organisations that have due contacts, and claims that many contacts, each with a new attempt
+/// (`locked`).
+pub fn claim(
+    conn: &Connection,
+    now: Timestamp,
+    global_limit: i64,
+    most: i64,
+) -> StoreResult<Vec<Call>> {
+    let free = (global_limit - calls_up(conn)?).min(most);
     if free <= 0 {
         return Ok(Vec::new());
     }
