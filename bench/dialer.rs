@@ -351,8 +351,10 @@ async fn sustained(secs: u64) {
                 Ok(conn.query_row(
                     "SELECT (SELECT sum(active_calls) FROM organizations),
                             (SELECT count(*) FROM organizations WHERE active_calls > concurrency_limit),
-                            (SELECT count(*) FROM (SELECT contact_seq FROM attempts WHERE status = 'in_progress'
-                                                   GROUP BY contact_seq HAVING count(*) > 1)),
+                            (SELECT count(*) FROM (SELECT c.seq FROM contacts c
+                                CROSS JOIN attempts a ON a.contact_seq = c.seq AND a.status = 'in_progress'
+                                WHERE c.status IN ('locked', 'in_progress') AND c.locked_at < '9'
+                                GROUP BY c.seq HAVING count(*) > 1)),
                             (SELECT sum(attempts) FROM contact_counts)",
                     [],
                     |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)),
