@@ -203,7 +203,10 @@ fn schemas() -> Value {
             "ctx": json_object(),
         })),
         "HTTPValidationError": record(json!({"detail": array(schema("ValidationError"), 1, None)})),
-        "Health": record(json!({"status": enumeration(&["ok", "unavailable"])})),
+        "Health": object(&["status"], json!({
+            "status": enumeration(&["ok", "unavailable"]),
+            "dialer": enumeration(&["off", "simulate", "webhook"]),
+        })),
         "TimeWindow": record(json!({
             "days": json!({
                 "type": "array", "items": enumeration(&DAY_NAMES),

@@ -328,7 +328,7 @@ async fn unknown_routes_and_methods() {
     );
     assert_eq!(
         server.call(Method::GET, "/healthz", None, None).await,
-        (200, json!({"status": "ok"}))
+        (200, json!({"status": "ok", "dialer": "off"}))
     );
 }
 
