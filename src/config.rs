@@ -2,7 +2,7 @@
 
 use crate::dialer::{self, Mode, simulate};
 use crate::domain::clock::{self, Clock};
-use crate::store::Synchronous;
+use crate::store::{Checkpoint, Synchronous};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,6 +46,36 @@ pub enum Command {
     Tokens(TokensCommand),
     /// Import contacts from a CSV file into a campaign, directly on the database (spec §6.1 rules).
     Import(ImportArgs),
+    /// Copy the database to PATH while the server runs (SQLite's online backup), verified with
+    /// integrity_check before it says done. The copy is one self-contained file.
+    Backup(BackupArgs),
+    /// Check the database: integrity_check, foreign_key_check, and every stored counter against
+    /// a recount. Exits non-zero with the list of what is wrong.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (a new file).
+    pub path: PathBuf,
+    /// Replace PATH if it exists (only once the new copy is complete and verified).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Recompute every stored counter from the rows, in one transaction (safe beside a running
+    /// server, whose writes wait for it).
+    #[arg(long)]
+    pub repair_counters: bool,
+}
+
+/// `on` or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +147,20 @@ pub struct ServeArgs {
     #[arg(long)]
     pub sim_seed: Option<u64>,
 
+    /// `GET /metrics` (Prometheus text format, no credential): `on` or `off`.
+    #[arg(long, env = "CAMPAIGND_METRICS", value_enum, default_value = "on")]
+    pub metrics: Switch,
+
+    /// Add per-organisation series (labelled with organisation ids) to /metrics. Only where the
+    /// metrics endpoint is private: /metrics needs no credential.
+    #[arg(long, env = "CAMPAIGND_METRICS_ORG_LABELS")]
+    pub metrics_org_labels: bool,
+
+    /// Who checkpoints the WAL: `auto` (campaignd), or `external` when Litestream replicates the
+    /// database (campaignd then never checkpoints, so Litestream sees every WAL frame).
+    #[arg(long, env = "CAMPAIGND_CHECKPOINT", value_enum, default_value = "auto")]
+    pub checkpoint: Checkpoint,
+
     /// Only with --ephemeral: campaignd's clock starts at this RFC 3339 instant (default: now).
     #[arg(long)]
     pub clock_start: Option<jiff::Timestamp>,
@@ -148,6 +192,13 @@ impl ServeArgs {
             (None, None) => Clock::real(),
             (start, _) => Clock::started(start.unwrap_or_else(jiff::Timestamp::now), speed),
         })
+    }
+
+    pub fn metrics(&self) -> crate::MetricsSettings {
+        crate::MetricsSettings {
+            enabled: self.metrics == Switch::On,
+            org_labels: self.metrics_org_labels,
+        }
     }
 
     pub fn dialer(&self) -> dialer::Settings {

@@ -7,13 +7,18 @@ pub mod config;
 pub mod dialer;
 pub mod domain;
 pub mod import;
+pub mod metrics;
 pub mod openapi;
 pub mod store;
 
 use domain::clock::Clock;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use store::Store;
+
+/// How long a clean stop waits for requests in flight (spec §9).
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Everything a request handler needs.
 pub struct App {
@@ -24,6 +29,25 @@ pub struct App {
     pub dialer: dialer::Settings,
     /// Wakes the dialing loop (a call's result came in).
     pub wake_dialer: Arc<tokio::sync::Notify>,
+    pub metrics: MetricsSettings,
+}
+
+/// `GET /metrics` and what it may show.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricsSettings {
+    /// Serve `/metrics` and record series (`--metrics off`: neither).
+    pub enabled: bool,
+    /// Per-organisation series (`--metrics-org-labels`), for a private metrics port only.
+    pub org_labels: bool,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            enabled: true,
+            org_labels: false,
+        }
+    }
 }
 
 impl App {
@@ -33,17 +57,39 @@ impl App {
     }
 
     pub fn with(store: Store, clock: Clock, dialer: dialer::Settings) -> Arc<App> {
+        App::with_metrics(store, clock, dialer, MetricsSettings::default())
+    }
+
+    pub fn with_metrics(
+        store: Store,
+        clock: Clock,
+        dialer: dialer::Settings,
+        metrics: MetricsSettings,
+    ) -> Arc<App> {
+        if metrics.enabled {
+            metrics::install();
+        }
         Arc::new(App {
             store,
             credentials: Default::default(),
             clock,
             dialer,
             wake_dialer: Default::default(),
+            metrics,
         })
     }
 }
 
-/// Serves the API (and runs the dialer) on `listener` until `shutdown` completes.
+/// Serves the API (and runs the dialer) on `listener` until `shutdown` completes, then stops
+/// cleanly. This is the one place of the stop sequence (spec §9):
+///
+/// 1. stop accepting connections;
+/// 2. tell everything that runs beside the server — the dialer — through the `stop` channel
+///    (the dialer takes no more contacts; calls up stay as they are);
+/// 3. let requests in flight finish, for at most `STOP_GRACE`;
+/// 4. flush the writer (every queued write committed) and checkpoint.
+///
+/// A second signal during this is the caller's business (`campaignd serve` exits at once).
 pub async fn serve(
     app: Arc<App>,
     listener: tokio::net::TcpListener,
@@ -53,14 +99,102 @@ pub async fn serve(
     if let Err(error) = start_dialer(&app, stopped).await {
         tracing::error!("the dialer did not start: {error}");
     }
-    warp::serve(api::routes(app))
-        .incoming(listener)
-        .graceful(async move {
-            shutdown.await;
-            let _ = stop.send(true);
-        })
-        .run()
-        .await;
+    let connections = serve_connections(app.clone(), listener, shutdown).await;
+    tracing::info!(
+        "stopping: no new connections; waiting up to {} s for requests in flight",
+        STOP_GRACE.as_secs()
+    );
+    let _ = stop.send(true);
+    if tokio::time::timeout(STOP_GRACE, connections.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still running after {} s were cut off",
+            STOP_GRACE.as_secs()
+        );
+    }
+    match app.store.flush_and_checkpoint().await {
+        Ok(done) => tracing::info!("{done}"),
+        Err(error) => tracing::error!("flushing the writer at stop: {error}"),
+    }
+}
+
+/// Accepts connections and serves each with the routes until `shutdown` completes; returns the
+/// handle that waits for the connections still open. Like warp's own server loop, except that a
+/// client that goes away is no error (warp logs one ERROR line per dropped connection).
+async fn serve_connections(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> hyper_util::server::graceful::GracefulShutdown {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let filter = api::routes(app);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    accept_error(error).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(warp::service(filter.clone()));
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            if let Err(error) = watcher.watch(connection).await {
+                connection_error(&*error);
+            }
+        });
+    }
+    graceful
+}
+
+/// A failed accept: the peer left before it completed (nothing to say), or the process is out of
+/// file descriptors (say so, and give connections a moment to close).
+async fn accept_error(error: std::io::Error) {
+    use std::io::ErrorKind::*;
+    if matches!(
+        error.kind(),
+        ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted
+    ) {
+        return;
+    }
+    tracing::warn!("accepting a connection: {error}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// A connection that ended in error. A client that closed it, reset it or stopped sending is the
+/// normal life of a server (debug); anything else (a malformed request, a timeout) is worth a
+/// WARN line, never an ERROR: nothing of ours failed.
+fn connection_error(error: &(dyn std::error::Error + 'static)) {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(error) = error.downcast_ref::<warp::hyper::Error>()
+            && (error.is_incomplete_message() || error.is_canceled() || error.is_closed())
+        {
+            tracing::debug!("client went away: {error}");
+            return;
+        }
+        if let Some(error) = error.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                error.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | NotConnected
+            ) {
+                tracing::debug!("client went away: {error}");
+                return;
+            }
+        }
+        cause = error.source();
+    }
+    tracing::warn!("HTTP connection error: {error}");
 }
 
 /// Ends the simulated calls a previous process left up, then starts the dialer of the app's

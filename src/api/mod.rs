@@ -109,6 +109,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
 #[derive(Debug)]
 enum Route {
     Health,
+    Metrics,
     Root,
     Admin(String),
     OpenApi,
@@ -125,6 +126,37 @@ enum Route {
     Stats(String),
 }
 
+impl Route {
+    /// The route's path template: what metrics label a request with (never the raw path, which
+    /// carries ids).
+    fn template(&self) -> &'static str {
+        use crate::domain::status::Lifecycle;
+        match self {
+            Route::Health => "/healthz",
+            Route::Metrics => "/metrics",
+            Route::Root => "/",
+            Route::Admin(_) => "/admin/{file}",
+            Route::OpenApi => "/campaign/openapi.json",
+            Route::Timezones => "/campaign/timezones",
+            Route::ConcurrencySettings => "/campaign/concurrency-settings",
+            Route::Configurations => "/campaign/configurations",
+            Route::Configuration(_) => "/campaign/configurations/{configuration_id}",
+            Route::Campaigns => "/campaign/campaigns",
+            Route::Campaign(_) => "/campaign/campaigns/{campaign_id}",
+            Route::Lifecycle(_, Lifecycle::Start) => "/campaign/campaigns/{campaign_id}/start",
+            Route::Lifecycle(_, Lifecycle::Pause) => "/campaign/campaigns/{campaign_id}/pause",
+            Route::Lifecycle(_, Lifecycle::Close) => "/campaign/campaigns/{campaign_id}/close",
+            Route::Contacts(_) => "/campaign/campaigns/{campaign_id}/contacts",
+            Route::ContactsImport(_) => "/campaign/campaigns/{campaign_id}/contacts/import",
+            Route::Contact(..) => "/campaign/campaigns/{campaign_id}/contacts/{contact_id}",
+            Route::Stats(_) => "/campaign/campaigns/{campaign_id}/stats",
+        }
+    }
+}
+
+/// The label of requests that match no route.
+const UNMATCHED: &str = "unmatched";
+
 /// Matches a path to a route and the methods it answers.
 fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
     use crate::domain::status::Lifecycle;
@@ -139,6 +171,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
     let id = |at: usize| segments[at].clone();
     Some(match strs.as_slice() {
         ["healthz"] => (Route::Health, GET),
+        ["metrics"] => (Route::Metrics, GET),
         [""] | ["admin"] => (Route::Root, GET),
         ["admin", rest @ ..] => (Route::Admin(rest.join("/")), GET),
         ["campaign", "openapi.json"] => (Route::OpenApi, GET),
@@ -174,7 +207,9 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
 /// What each route and method asks of the caller (spec §2).
 fn access(route: &Route, method: &Method) -> Access {
     match route {
-        Route::Health | Route::Root | Route::Admin(_) | Route::OpenApi => Access::Public,
+        Route::Health | Route::Metrics | Route::Root | Route::Admin(_) | Route::OpenApi => {
+            Access::Public
+        }
         Route::Timezones => Access::AnyCredential,
         Route::ConcurrencySettings if method == Method::GET => Access::Org(auth::CONCURRENCY_READ),
         Route::ConcurrencySettings => Access::Org(auth::CONCURRENCY_MANAGE),
@@ -198,21 +233,35 @@ fn segments(path: &str) -> Option<Vec<String>> {
 }
 
 async fn handle(app: Arc<App>, path: String, mut request: Request) -> warp::reply::Response {
-    match dispatch(&app, &path, &mut request).await {
+    let started = std::time::Instant::now();
+    let mut template = UNMATCHED;
+    let response = match dispatch(&app, &path, &mut request, &mut template).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
+    };
+    if app.metrics.enabled {
+        crate::metrics::http_request(
+            template,
+            request.method.as_str(),
+            response.status().as_u16(),
+            started.elapsed(),
+        );
     }
+    response
 }
 
 async fn dispatch(
     app: &App,
     path: &str,
     request: &mut Request,
+    template: &mut &'static str,
 ) -> ApiResult<warp::reply::Response> {
     let (route, methods) = segments(path)
         .as_deref()
         .and_then(resolve)
+        .filter(|(route, _)| app.metrics.enabled || !matches!(route, Route::Metrics))
         .ok_or(ApiError::NotFound("Not Found"))?;
+    *template = route.template();
     let method = request.method.clone();
     // HEAD is answered like GET by hyper's rules for bodies; we do not advertise it.
     if !methods.contains(&method) {
@@ -234,6 +283,7 @@ async fn dispatch(
     };
     match (route, method) {
         (Route::Health, _) => settings::health(ctx).await,
+        (Route::Metrics, _) => settings::metrics(ctx).await,
         (Route::Root, _) => Ok(admin::redirect_to_admin()),
         (Route::Admin(file), _) => Ok(admin::serve(&file)),
         (Route::OpenApi, _) => Ok(json_response(StatusCode::OK, crate::openapi::document())),

@@ -7,6 +7,24 @@ use crate::store::orgs;
 use serde_json::json;
 use warp::http::StatusCode;
 
+/// `GET /metrics`: the Prometheus text format (no credential; `--metrics off` hides the route).
+pub async fn metrics(ctx: Ctx<'_>) -> ApiResult<warp::reply::Response> {
+    let counts = ctx
+        .app
+        .store
+        .read(crate::store::maintenance::counts_for_metrics)
+        .await?;
+    let text = crate::metrics::render(counts, ctx.app.metrics.org_labels);
+    let mut response = warp::reply::Response::new(text.into());
+    response.headers_mut().insert(
+        "content-type",
+        "text/plain; version=0.0.4; charset=utf-8"
+            .parse()
+            .expect("ASCII"),
+    );
+    Ok(response)
+}
+
 pub async fn health(ctx: Ctx<'_>) -> ApiResult<warp::reply::Response> {
     let answered = ctx
         .app

@@ -2,7 +2,8 @@
 //! a server runs on it: each change is one short `BEGIN IMMEDIATE` transaction).
 
 use crate::config::{
-    Cli, Command, ImportArgs, KeysCommand, OrgsCommand, ServeArgs, TokensCommand, UsersCommand,
+    BackupArgs, CheckArgs, Cli, Command, ImportArgs, KeysCommand, OrgsCommand, ServeArgs,
+    TokensCommand, UsersCommand,
 };
 use crate::domain::credential::{Credential, Kind};
 use crate::domain::scope::{Role, Scopes};
@@ -23,6 +24,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Users(command) => users_command(&cli.db, command),
         Command::Tokens(command) => tokens_command(&cli.db, command),
         Command::Import(args) => import_command(&cli.db, args),
+        Command::Backup(args) => backup_command(&cli.db, args),
+        Command::Check(args) => check_command(&cli.db, args),
     }
 }
 
@@ -48,7 +51,9 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
 
     let clock = args.clock()?;
     let dialer = args.dialer();
-    let store = store::Store::open(&db, args.synchronous)?;
+    // One server per database (spec §9); held until this function returns.
+    let _lock = store::maintenance::lock_server(&db)?;
+    let store = store::Store::open_with(&db, args.synchronous, args.checkpoint)?;
     let mut conn = open(&db)?;
     bootstrap(
         &mut conn,
@@ -66,7 +71,8 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    runtime.block_on(async move {
+    let metrics = args.metrics();
+    let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -77,12 +83,18 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
             db.display().to_string()
         };
         tracing::info!("campaignd listening on http://{address} with {where_}");
+        if args.checkpoint == store::Checkpoint::External {
+            tracing::info!("checkpoints left to an external process (--checkpoint external)");
+        }
         log_dialer(&dialer, &clock);
-        let app = crate::App::with(store, clock, dialer);
+        let app = crate::App::with_metrics(store, clock, dialer, metrics);
         crate::serve(app, listener, shutdown_signal()).await;
         tracing::info!("campaignd stopped");
         Ok(())
-    })
+    });
+    // Blocking tasks still running (a reader behind a cut-off request) get a moment, not more.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
 /// Says at start-up who places calls, and how to change it.
@@ -174,28 +186,47 @@ fn key_exists(conn: &Connection, key_id: &str) -> Result<bool, StoreError> {
         .is_some())
 }
 
+/// Completes at the first SIGTERM or SIGINT (the clean stop of `crate::serve` follows); a second
+/// one ends the process at once, with 128 + the signal's number as its status.
 async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("signal handler");
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot watch SIGTERM and SIGINT; stop campaignd with SIGKILL");
+        return std::future::pending().await;
+    };
+    let first = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::info!("{first} received: stopping cleanly (a second signal stops at once)");
+    tokio::spawn(async move {
+        let (name, status) = tokio::select! {
+            _ = term.recv() => ("SIGTERM", 128 + 15),
+            _ = int.recv() => ("SIGINT", 128 + 2),
+        };
+        // Every answered write is already committed: stopping here loses none of them.
+        tracing::warn!("second signal ({name}): stopping at once");
+        std::process::exit(status);
+    });
 }
 
+/// Logs to stderr, filtered by CAMPAIGND_LOG (default `info`); CAMPAIGND_LOG_FORMAT=json writes
+/// one JSON object per line.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CAMPAIGND_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let json = std::env::var("CAMPAIGND_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Opens the database for an admin command, creating and migrating it like the server would.
@@ -485,5 +516,93 @@ fn import_command(db: &Path, args: ImportArgs) -> Result<(), String> {
             "{} problem(s); nothing was imported (fix them, or use --skip-invalid)",
             report.error_count
         )),
+    }
+}
+
+/// `campaignd backup PATH`: the online backup, with progress on a terminal.
+fn backup_command(db: &Path, args: BackupArgs) -> Result<(), String> {
+    use std::io::{IsTerminal, Write};
+    let terminal = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let mut shown = -1;
+    let backup = store::maintenance::backup(db, &args.path, args.force, |done, total| {
+        let percent = if total == 0 { 100 } else { done * 100 / total };
+        if terminal && percent != shown {
+            shown = percent;
+            eprint!("\rbacking up: {percent}% of {total} pages");
+            let _ = std::io::stderr().flush();
+        }
+    });
+    if terminal && shown >= 0 {
+        eprintln!();
+    }
+    let backup = backup?;
+    println!(
+        "backed up {} to {} ({} pages, {:.1} MiB, {:.1} s); integrity_check: ok",
+        db.display(),
+        args.path.display(),
+        backup.pages,
+        backup.bytes as f64 / (1024.0 * 1024.0),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `campaignd check [--repair-counters]`: prints what is wrong, one line each; exits non-zero if
+/// anything is (after a repair, if only counters were wrong, it exits 0).
+fn check_command(db: &Path, args: CheckArgs) -> Result<(), String> {
+    use store::maintenance;
+    if !db.exists() {
+        return Err(format!("no database at {}", db.display()));
+    }
+    let started = std::time::Instant::now();
+    let mut conn = store::open_connection(db).map_err(|e| format!("{}: {e}", db.display()))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    if version != store::SCHEMA_VERSION {
+        eprintln!(
+            "note: schema version {version}; this build's is {} (serve upgrades the file)",
+            store::SCHEMA_VERSION
+        );
+    }
+    let mut report = maintenance::check(&conn).map_err(|e| e.to_string())?;
+    let print = |report: &maintenance::Report| {
+        for line in &report.integrity {
+            println!("integrity_check: {line}");
+        }
+        for line in &report.foreign_keys {
+            println!("foreign_key_check: {line}");
+        }
+        for line in &report.counters {
+            println!("counter: {line}");
+        }
+    };
+    print(&report);
+    if args.repair_counters && !report.counters.is_empty() {
+        let changed = maintenance::repair_counters(&mut conn).map_err(|e| e.to_string())?;
+        println!("repaired: {changed} counter row(s) recomputed in one transaction");
+        report = maintenance::check(&conn).map_err(|e| e.to_string())?;
+        if !report.counters.is_empty() {
+            print(&report);
+        }
+    }
+    let problems = report.integrity.len() + report.foreign_keys.len() + report.counters.len();
+    let seconds = started.elapsed().as_secs_f64();
+    if problems == 0 {
+        println!(
+            "{}: ok (integrity_check, foreign_key_check, counters) in {seconds:.1} s",
+            db.display()
+        );
+        Ok(())
+    } else if report.integrity.is_empty() && report.foreign_keys.is_empty() {
+        Err(format!(
+            "{problems} counter(s) differ from a recount; `campaignd check --repair-counters` \
+             recomputes them"
+        ))
+    } else {
+        Err(format!(
+            "{problems} problem(s) found; restore from a backup (see README, Production)"
+        ))
     }
 }

@@ -7,6 +7,7 @@ pub mod configurations;
 pub mod contacts;
 pub mod credentials;
 pub mod dialing;
+pub mod maintenance;
 mod migrate;
 pub use migrate::migrate;
 pub mod orgs;
@@ -15,7 +16,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 pub use migrate::SCHEMA_VERSION;
@@ -73,6 +74,18 @@ pub enum Synchronous {
     Normal,
 }
 
+/// Who copies the WAL back into the database file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Checkpoint {
+    /// campaignd does: a PASSIVE checkpoint five times a second, the writer's own as a backstop,
+    /// and a TRUNCATE at a clean stop.
+    #[default]
+    Auto,
+    /// Another process does (Litestream): campaignd never checkpoints, so that no WAL frame is
+    /// copied back and the WAL restarted before that process has read it.
+    External,
+}
+
 /// Called after the group's commit with its outcome, to answer the job's caller.
 type Finish = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 /// A write job: runs inside the group's transaction (or is told why there is none).
@@ -83,6 +96,7 @@ pub struct Store {
     jobs: mpsc::Sender<Job>,
     readers: r2d2::Pool<SqliteConnectionManager>,
     path: PathBuf,
+    checkpoint: Checkpoint,
     /// The checkpoint thread stops when the last clone of the store is dropped.
     _alive: Arc<()>,
 }
@@ -90,6 +104,15 @@ pub struct Store {
 impl Store {
     /// Opens (creating or upgrading) the database and starts the writer thread.
     pub fn open(path: &Path, synchronous: Synchronous) -> Result<Store, String> {
+        Store::open_with(path, synchronous, Checkpoint::Auto)
+    }
+
+    /// `open`, with the checkpoints left to another process when `checkpoint` says so.
+    pub fn open_with(
+        path: &Path,
+        synchronous: Synchronous,
+        checkpoint: Checkpoint,
+    ) -> Result<Store, String> {
         let mut writer = open_connection(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let sync = match synchronous {
             Synchronous::Full => "FULL",
@@ -100,10 +123,15 @@ impl Store {
             // file (a pwrite per changed page); in memory it costs no syscalls. It is not part of
             // crash recovery (the WAL is).
             // Checkpoints run on their own thread (below); the writer checkpoints only if that one
-            // falls far behind, so commits seldom pay for copying the WAL back.
+            // falls far behind, so commits seldom pay for copying the WAL back. Under Litestream
+            // neither runs (`Checkpoint::External`).
             .execute_batch(&format!(
                 "PRAGMA synchronous = {sync}; PRAGMA temp_store = MEMORY;
-                 PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES};"
+                 PRAGMA wal_autocheckpoint = {};",
+                match checkpoint {
+                    Checkpoint::Auto => WRITER_CHECKPOINT_PAGES,
+                    Checkpoint::External => 0,
+                }
             ))
             .map_err(|e| e.to_string())?;
         migrate::migrate(&mut writer)?;
@@ -125,23 +153,51 @@ impl Store {
             .name("sqlite-writer".into())
             .spawn(move || run_writer(writer, queue))
             .map_err(|e| e.to_string())?;
-        let checkpointer = open_connection(path).map_err(|e| e.to_string())?;
         let alive = Arc::new(());
-        let watched = Arc::downgrade(&alive);
-        std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn(move || run_checkpointer(checkpointer, watched))
-            .map_err(|e| e.to_string())?;
+        if checkpoint == Checkpoint::Auto {
+            let checkpointer = open_connection(path).map_err(|e| e.to_string())?;
+            let watched = Arc::downgrade(&alive);
+            std::thread::Builder::new()
+                .name("sqlite-checkpoint".into())
+                .spawn(move || run_checkpointer(checkpointer, watched))
+                .map_err(|e| e.to_string())?;
+        }
         Ok(Store {
             jobs,
             readers,
             path: path.to_owned(),
+            checkpoint,
             _alive: alive,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The last step of a clean stop: waits until every write queued so far is committed, then
+    /// (unless another process owns checkpoints) copies the whole WAL back into the database
+    /// file and truncates it. Says what it did, for the log.
+    pub async fn flush_and_checkpoint(&self) -> StoreResult<String> {
+        self.write(|_| Ok(())).await?;
+        if self.checkpoint == Checkpoint::External {
+            return Ok("writes flushed; checkpoints are left to Litestream".into());
+        }
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = open_connection(&path)?;
+            let (busy, log, done): (i64, i64, i64) =
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+            Ok(if busy == 0 {
+                format!("writes flushed; WAL checkpointed and truncated ({done} of {log} frames)")
+            } else {
+                format!("writes flushed; checkpoint incomplete ({done} of {log} frames): a reader was busy")
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("checkpoint task: {e}")))?
     }
 
     /// Runs `f` on a pooled read-only connection, off the async runtime.
@@ -192,14 +248,16 @@ impl Store {
 }
 
 /// Opens a connection with the pragmas every campaignd connection uses. Also used by the admin
-/// commands, which write to the database next to a running server.
+/// commands, which write to the database next to a running server. None of these connections
+/// checkpoints on commit: that is the server's checkpoint thread's job, or Litestream's.
 pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA foreign_keys = ON;
-         PRAGMA synchronous = FULL;",
+         PRAGMA synchronous = FULL;
+         PRAGMA wal_autocheckpoint = 0;",
     )?;
     Ok(conn)
 }
@@ -268,6 +326,8 @@ fn run_writer(conn: Connection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        crate::metrics::writer_group(queue.len(), group.len());
+        let started = Instant::now();
         if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
             let error = StoreError::from(error);
             tracing::warn!("cannot begin a write transaction: {error}");
@@ -282,6 +342,7 @@ fn run_writer(conn: Connection, mut queue: mpsc::Receiver<Job>) {
             let _ = conn.execute_batch("ROLLBACK");
             StoreError::from(error)
         });
+        crate::metrics::writer_commit(started.elapsed());
         for finish in finishes {
             finish(commit_error.as_ref());
         }

@@ -1,0 +1,441 @@
+//! Keeping the file sound: the one-server lock, the online backup, and the check of the file and
+//! of every stored counter against a recount (with the repair of the counters).
+
+use super::{StoreError, StoreResult};
+use rusqlite::{Connection, OpenFlags};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// `serve`'s claim on a database: an exclusive lock on `<db>.lock`, which holds its pid. Released
+/// when dropped (or when the process dies, however it dies: the kernel drops the lock).
+#[derive(Debug)]
+pub struct ServerLock {
+    _file: File,
+}
+
+/// The lock file beside `db`.
+pub fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Takes the one-server lock of `db`, or says which process holds it. The file is never removed:
+/// removing it would let two servers lock two different files of the same name.
+pub fn lock_server(db: &Path) -> Result<ServerLock, String> {
+    let path = lock_path(db);
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            let who = if pid.is_empty() {
+                "another process".to_string()
+            } else {
+                format!("another campaignd serve (pid {pid})")
+            };
+            return Err(format!(
+                "{} is in use by {who}: one server per database (two dialers on one database \
+                 would fight over calls). Stop that one first; admin commands, import, backup \
+                 and check work beside it.",
+                db.display()
+            ));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(format!("locking {}: {e}", path.display()));
+        }
+    }
+    let write = |file: &mut File| -> std::io::Result<()> {
+        file.set_len(0)?;
+        file.rewind()?;
+        writeln!(file, "{}", std::process::id())?;
+        file.flush()
+    };
+    write(&mut file).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(ServerLock { _file: file })
+}
+
+/// What `backup` copied.
+#[derive(Debug)]
+pub struct Backup {
+    pub pages: i64,
+    pub bytes: u64,
+}
+
+/// Pages copied per step of the online backup (4 MiB at SQLite's default page size).
+const BACKUP_STEP_PAGES: i32 = 1024;
+
+/// Copies the database at `db` to `dest` with SQLite's online backup while a server may be
+/// writing to it. The copy is the database as of the moment the backup began (it runs inside one
+/// read transaction, so concurrent commits neither restart nor leak into it). It is written
+/// beside `dest` under a temporary name, checked with `integrity_check`, made durable, and only
+/// then renamed to `dest`: `dest` is either the old file or a verified copy, never half of one.
+/// `progress(done, total)` is called after each step.
+pub fn backup(
+    db: &Path,
+    dest: &Path,
+    force: bool,
+    mut progress: impl FnMut(i64, i64),
+) -> Result<Backup, String> {
+    if !db.exists() {
+        return Err(format!("no database at {}", db.display()));
+    }
+    if dest.exists() {
+        if !force {
+            return Err(format!(
+                "{} already exists; choose another path or add --force to replace it",
+                dest.display()
+            ));
+        }
+        if same_file(db, dest) {
+            return Err("the backup cannot replace the database itself".into());
+        }
+    }
+    let dir = match dest.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = dest
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file path", dest.display()))?;
+    let partial = dir.join(format!(
+        ".{}.partial-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = copy_verified(db, &partial, &mut progress);
+    let outcome = result.and_then(|backup| {
+        std::fs::rename(&partial, dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+        // The rename is durable once the directory is.
+        if let Ok(dir) = File::open(&dir) {
+            let _ = dir.sync_all();
+        }
+        Ok(backup)
+    });
+    if outcome.is_err() {
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let mut path = partial.as_os_str().to_owned();
+            path.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(path));
+        }
+    }
+    outcome
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn copy_verified(
+    db: &Path,
+    partial: &Path,
+    progress: &mut impl FnMut(i64, i64),
+) -> Result<Backup, String> {
+    fn fail(what: &'static str) -> impl Fn(rusqlite::Error) -> String {
+        move |e| format!("{what}: {e}")
+    }
+    let source = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(fail("opening the database"))?;
+    source
+        .busy_timeout(Duration::from_secs(5))
+        .map_err(fail("opening the database"))?;
+    // One read transaction for the whole copy: every step reads the same snapshot.
+    source
+        .execute_batch("BEGIN; SELECT count(*) FROM sqlite_schema;")
+        .map_err(fail("starting the read"))?;
+    let _ = std::fs::remove_file(partial);
+    let mut copy = Connection::open(partial).map_err(fail("creating the copy"))?;
+    let pages = {
+        let backup = rusqlite::backup::Backup::new(&source, &mut copy)
+            .map_err(fail("starting the backup"))?;
+        loop {
+            use rusqlite::backup::StepResult;
+            match backup
+                .step(BACKUP_STEP_PAGES)
+                .map_err(fail("copying pages"))?
+            {
+                StepResult::Done => break,
+                StepResult::More => {}
+                // Only the copy can be busy or locked (nobody else knows its name); wait a little.
+                _ => std::thread::sleep(Duration::from_millis(10)),
+            }
+            let p = backup.progress();
+            progress(i64::from(p.pagecount - p.remaining), i64::from(p.pagecount));
+        }
+        let p = backup.progress();
+        progress(i64::from(p.pagecount), i64::from(p.pagecount));
+        i64::from(p.pagecount)
+    };
+    source
+        .execute_batch("COMMIT")
+        .map_err(fail("ending the read"))?;
+    drop(source);
+    // A single self-contained file: no -wal or -shm to carry along.
+    copy.execute_batch("PRAGMA journal_mode = DELETE;")
+        .map_err(fail("finishing the copy"))?;
+    let problems = integrity(&copy).map_err(|e| format!("checking the copy: {e}"))?;
+    if !problems.is_empty() {
+        return Err(format!(
+            "the copy failed integrity_check (the database itself may be damaged; run \
+             `campaignd check`): {}",
+            problems.join("; ")
+        ));
+    }
+    drop(copy);
+    let file = File::open(partial).map_err(|e| format!("{}: {e}", partial.display()))?;
+    file.sync_all()
+        .map_err(|e| format!("{}: {e}", partial.display()))?;
+    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok(Backup { pages, bytes })
+}
+
+/// `PRAGMA integrity_check`: the problems it lists (none when the file is sound).
+pub fn integrity(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut statement = conn.prepare("PRAGMA integrity_check")?;
+    let rows = statement.query_map([], |r| r.get::<_, String>(0))?;
+    let lines = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(if lines == ["ok"] { Vec::new() } else { lines })
+}
+
+/// The counters of one `contact_counts` row, in column order.
+const COUNT_COLUMNS: [&str; 6] = [
+    "pending",
+    "locked",
+    "in_progress",
+    "completed",
+    "exhausted",
+    "attempts",
+];
+type Counts = [i64; 6];
+
+/// The stored counters and their recount, read in one transaction.
+struct Counters {
+    /// (organisation, scope) → (stored, recounted); a missing row is stored as zeros.
+    scopes: BTreeMap<(String, String), (Counts, Counts)>,
+    /// organisation → (stored active_calls, recounted).
+    calls: BTreeMap<String, (i64, i64)>,
+    /// Scopes with contacts but no counter row.
+    missing_rows: Vec<(String, String)>,
+}
+
+fn count_counters(conn: &Connection) -> StoreResult<Counters> {
+    let mut scopes: BTreeMap<(String, String), (Counts, Counts)> = BTreeMap::new();
+    let mut stored_rows = std::collections::BTreeSet::new();
+    let mut statement = conn.prepare(
+        "SELECT organization_id, scope, pending, locked, in_progress, completed, exhausted, attempts
+         FROM contact_counts",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(r) = rows.next()? {
+        let key = (r.get(0)?, r.get(1)?);
+        let mut counts = [0; 6];
+        for (i, count) in counts.iter_mut().enumerate() {
+            *count = r.get(i + 2)?;
+        }
+        stored_rows.insert(key.clone());
+        scopes.entry(key).or_default().0 = counts;
+    }
+    let mut statement = conn.prepare(
+        "SELECT organization_id, ifnull(campaign_id, ''), sum(status = 'pending'),
+                sum(status = 'locked'), sum(status = 'in_progress'), sum(status = 'completed'),
+                sum(status = 'exhausted')
+         FROM contacts GROUP BY 1, 2",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(r) = rows.next()? {
+        let recount = &mut scopes.entry((r.get(0)?, r.get(1)?)).or_default().1;
+        for (i, count) in recount.iter_mut().take(5).enumerate() {
+            *count = r.get(i + 2)?;
+        }
+    }
+    let mut statement = conn.prepare(
+        "SELECT c.organization_id, ifnull(c.campaign_id, ''), count(*)
+         FROM attempts a JOIN contacts c ON c.seq = a.contact_seq GROUP BY 1, 2",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(r) = rows.next()? {
+        scopes.entry((r.get(0)?, r.get(1)?)).or_default().1[5] = r.get(2)?;
+    }
+    let mut calls: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut statement = conn.prepare("SELECT id, active_calls FROM organizations")?;
+    let mut rows = statement.query([])?;
+    while let Some(r) = rows.next()? {
+        calls.insert(r.get(0)?, (r.get(1)?, 0));
+    }
+    for ((org, _), (_, recount)) in &scopes {
+        if let Some(entry) = calls.get_mut(org) {
+            entry.1 += recount[1] + recount[2];
+        }
+    }
+    let missing_rows = scopes
+        .iter()
+        .filter(|(key, (_, recount))| !stored_rows.contains(*key) && *recount != [0; 6])
+        .map(|(key, _)| key.clone())
+        .collect();
+    Ok(Counters {
+        scopes,
+        calls,
+        missing_rows,
+    })
+}
+
+/// What `check` found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub integrity: Vec<String>,
+    pub foreign_keys: Vec<String>,
+    pub counters: Vec<String>,
+}
+
+impl Report {
+    pub fn is_clean(&self) -> bool {
+        self.integrity.is_empty() && self.foreign_keys.is_empty() && self.counters.is_empty()
+    }
+}
+
+fn scope_name(org: &str, scope: &str) -> String {
+    if scope.is_empty() {
+        format!("organisation {org}, ad-hoc contacts")
+    } else {
+        format!("organisation {org}, campaign {scope}")
+    }
+}
+
+/// `integrity_check`, `foreign_key_check`, and every stored counter against a recount, all on one
+/// snapshot of the database (safe beside a running server: it only reads).
+pub fn check(conn: &Connection) -> StoreResult<Report> {
+    conn.execute_batch("BEGIN")?;
+    let report = check_in_transaction(conn);
+    conn.execute_batch("COMMIT")?;
+    report
+}
+
+fn check_in_transaction(conn: &Connection) -> StoreResult<Report> {
+    let mut report = Report {
+        integrity: integrity(conn)?,
+        ..Report::default()
+    };
+    let mut statement = conn.prepare("PRAGMA foreign_key_check")?;
+    let mut rows = statement.query([])?;
+    while let Some(r) = rows.next()? {
+        let table: String = r.get(0)?;
+        let rowid: Option<i64> = r.get(1)?;
+        let parent: String = r.get(2)?;
+        report.foreign_keys.push(format!(
+            "{table} row {} refers to a missing {parent} row",
+            rowid.map_or("?".into(), |id| id.to_string())
+        ));
+    }
+    let counters = count_counters(conn)?;
+    for (org, scope) in &counters.missing_rows {
+        report.counters.push(format!(
+            "contact_counts: no row for {} (which has contacts)",
+            scope_name(org, scope)
+        ));
+    }
+    for ((org, scope), (stored, recount)) in &counters.scopes {
+        for (i, column) in COUNT_COLUMNS.iter().enumerate() {
+            if stored[i] != recount[i]
+                && !counters
+                    .missing_rows
+                    .contains(&(org.clone(), scope.clone()))
+            {
+                report.counters.push(format!(
+                    "contact_counts.{column} of {}: stored {}, recount {}",
+                    scope_name(org, scope),
+                    stored[i],
+                    recount[i]
+                ));
+            }
+        }
+    }
+    for (org, (stored, recount)) in &counters.calls {
+        if stored != recount {
+            report.counters.push(format!(
+                "organizations.active_calls of {org}: stored {stored}, recount {recount}"
+            ));
+        }
+    }
+    Ok(report)
+}
+
+/// Recomputes every counter from the rows, in one write transaction; returns how many counter
+/// rows changed.
+pub fn repair_counters(conn: &mut Connection) -> StoreResult<usize> {
+    super::write_now(conn, |tx| {
+        let counters = count_counters(tx)?;
+        let mut changed = 0;
+        for ((org, scope), (stored, recount)) in &counters.scopes {
+            let missing = counters
+                .missing_rows
+                .contains(&(org.clone(), scope.clone()));
+            if stored == recount && !missing {
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO contact_counts
+                     (organization_id, scope, pending, locked, in_progress, completed, exhausted, attempts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (organization_id, scope) DO UPDATE SET
+                     pending = excluded.pending, locked = excluded.locked,
+                     in_progress = excluded.in_progress, completed = excluded.completed,
+                     exhausted = excluded.exhausted, attempts = excluded.attempts",
+                rusqlite::params![
+                    org, scope, recount[0], recount[1], recount[2], recount[3], recount[4],
+                    recount[5]
+                ],
+            )?;
+            changed += 1;
+        }
+        for (org, (stored, recount)) in &counters.calls {
+            if stored != recount {
+                tx.execute(
+                    "UPDATE organizations SET active_calls = ?2 WHERE id = ?1",
+                    rusqlite::params![org, recount],
+                )?;
+                changed += 1;
+            }
+        }
+        Ok::<_, StoreError>(changed)
+    })
+}
+
+/// What `GET /metrics` reads at each scrape: contacts by organisation and status (from the
+/// counters, a few rows) and each organisation's calls up.
+pub fn counts_for_metrics(conn: &Connection) -> StoreResult<crate::metrics::Counts> {
+    let mut contacts = Vec::new();
+    let mut statement = conn.prepare_cached(
+        "SELECT organization_id, sum(pending), sum(locked), sum(in_progress), sum(completed),
+                sum(exhausted)
+         FROM contact_counts GROUP BY organization_id",
+    )?;
+    let mut rows = statement.query([])?;
+    while let Some(r) = rows.next()? {
+        let org: String = r.get(0)?;
+        for (i, status) in COUNT_COLUMNS.iter().take(5).enumerate() {
+            contacts.push((org.clone(), *status, r.get(i + 1)?));
+        }
+    }
+    let mut statement = conn.prepare_cached("SELECT id, active_calls FROM organizations")?;
+    let calls_up = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(crate::metrics::Counts { contacts, calls_up })
+}
