@@ -665,6 +665,11 @@ fn paths() -> Value {
             .ok("200", answer("The database answers", "Health"))
             .also("503", answer("The database does not answer", "Health"))
             .build()},
+        "/metrics": {"get": Op::new("get_metrics",
+                "Prometheus metrics (text format; not served with `--metrics off`)", Public)
+            .ok("200", json!({"description": "The Prometheus text exposition format",
+                "content": {"text/plain": {"schema": {"type": "string"}}}}))
+            .build()},
         "/campaign/openapi.json": {"get": Op::new("get_openapi", "This OpenAPI document", Public)
             .ok("200", response("OpenAPI 3.1 document", json!({"type": "object"})))
             .build()},
