@@ -102,6 +102,19 @@ pub fn backup(
             return Err("the backup cannot replace the database itself".into());
         }
     }
+    // Never replace a database in use: a server keeps writing to the old file, and a non-empty
+    // -wal beside PATH would be read together with the new copy (a corrupt database).
+    let mut wal = dest.as_os_str().to_owned();
+    wal.push("-wal");
+    let in_use = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0)
+        || File::open(lock_path(dest)).is_ok_and(|f| f.try_lock_shared().is_err());
+    if in_use {
+        return Err(format!(
+            "{} is a database in use (served, or with a -wal not checkpointed); stop what uses \
+             it, or choose another path",
+            dest.display()
+        ));
+    }
     let dir = match dest.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
