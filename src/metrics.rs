@@ -21,6 +21,8 @@ pub const WRITER_COMMIT_SECONDS: &str = "campaignd_writer_commit_seconds";
 pub const WRITER_JOBS: &str = "campaignd_writer_jobs_total";
 /// Contacts by status, over all organisations (from the stored counters, at each scrape).
 pub const CONTACTS: &str = "campaignd_contacts";
+/// Size of the database's `-wal` file (grows without bound if nobody checkpoints).
+pub const WAL_BYTES: &str = "campaignd_wal_bytes";
 /// Per organisation, only with `--metrics-org-labels`.
 pub const ORG_CONTACTS: &str = "campaignd_org_contacts";
 pub const ORG_CALLS_UP: &str = "campaignd_org_calls_up";
@@ -93,6 +95,7 @@ fn describe() {
     );
     describe_counter!(WRITER_JOBS, "write jobs run by the writer");
     describe_gauge!(CONTACTS, "contacts by status, all organisations");
+    describe_gauge!(WAL_BYTES, Unit::Bytes, "size of the database's -wal file");
     describe_gauge!(ORG_CONTACTS, "contacts by organisation and status");
     describe_gauge!(ORG_CALLS_UP, "calls up by organisation");
     describe_gauge!(CALLS_UP, "calls up now (contacts locked or in progress)");
@@ -158,6 +161,8 @@ pub struct Counts {
     pub contacts: Vec<(String, &'static str, i64)>,
     /// (organisation, calls up)
     pub calls_up: Vec<(String, i64)>,
+    /// Size of the `-wal` file.
+    pub wal_bytes: u64,
 }
 
 /// The text of `GET /metrics`: the scrape-time gauges from `counts`, then every series.
@@ -170,6 +175,7 @@ pub fn render(counts: Counts, org_labels: bool) -> String {
             gauge!(ORG_CONTACTS, "organization" => org, "status" => status).set(n as f64);
         }
     }
+    gauge!(WAL_BYTES).set(counts.wal_bytes as f64);
     for (status, n) in totals {
         gauge!(CONTACTS, "status" => status).set(n as f64);
     }

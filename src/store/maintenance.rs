@@ -450,5 +450,12 @@ pub fn counts_for_metrics(conn: &Connection) -> StoreResult<crate::metrics::Coun
     let calls_up = statement
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(crate::metrics::Counts { contacts, calls_up })
+    let wal_bytes = conn.path().map_or(0, |db| {
+        std::fs::metadata(super::wal_path(Path::new(db))).map_or(0, |m| m.len())
+    });
+    Ok(crate::metrics::Counts {
+        contacts,
+        calls_up,
+        wal_bytes,
+    })
 }

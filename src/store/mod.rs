@@ -135,6 +135,15 @@ impl Store {
             ))
             .map_err(|e| e.to_string())?;
         migrate::migrate(&mut writer)?;
+        if checkpoint == Checkpoint::External {
+            // Nor when it closes: the last connection to close would otherwise checkpoint.
+            writer
+                .set_db_config(
+                    rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                    true,
+                )
+                .map_err(|e| e.to_string())?;
+        }
 
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -154,12 +163,18 @@ impl Store {
             .spawn(move || run_writer(writer, queue))
             .map_err(|e| e.to_string())?;
         let alive = Arc::new(());
+        let watched = Arc::downgrade(&alive);
         if checkpoint == Checkpoint::Auto {
             let checkpointer = open_connection(path).map_err(|e| e.to_string())?;
-            let watched = Arc::downgrade(&alive);
             std::thread::Builder::new()
                 .name("sqlite-checkpoint".into())
                 .spawn(move || run_checkpointer(checkpointer, watched))
+                .map_err(|e| e.to_string())?;
+        } else {
+            let wal = wal_path(path);
+            std::thread::Builder::new()
+                .name("sqlite-wal-watch".into())
+                .spawn(move || watch_wal(&wal, watched))
                 .map_err(|e| e.to_string())?;
         }
         Ok(Store {
@@ -311,6 +326,35 @@ fn run_checkpointer(conn: Connection, alive: Weak<()>) {
         std::thread::sleep(CHECKPOINT_EVERY);
         if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::debug!("checkpoint: {error}");
+        }
+    }
+}
+
+/// The `-wal` file beside the database at `path`.
+pub fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// WAL size past which `--checkpoint external` warns that nobody seems to checkpoint.
+const WAL_WARN_BYTES: u64 = 1 << 30;
+
+/// With checkpoints left to Litestream, nothing in campaignd bounds the WAL: says so in the log
+/// (every 10 minutes at most) when it passes 1 GiB, which means Litestream is not running.
+fn watch_wal(wal: &Path, alive: Weak<()>) {
+    let mut warned: Option<Instant> = None;
+    while alive.upgrade().is_some() {
+        std::thread::sleep(Duration::from_secs(10));
+        let size = std::fs::metadata(wal).map_or(0, |m| m.len());
+        if size > WAL_WARN_BYTES && warned.is_none_or(|at| at.elapsed() > Duration::from_secs(600))
+        {
+            tracing::warn!(
+                "the WAL is {} MiB and growing: is Litestream running? (--checkpoint external \
+                 leaves every checkpoint to it)",
+                size >> 20
+            );
+            warned = Some(Instant::now());
         }
     }
 }
