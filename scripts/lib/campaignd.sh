@@ -1,12 +1,13 @@
 # Sourced by scripts: start target/debug/campaignd on a free port over a throw-away database.
-#   start_campaignd KEY LOG   sets CAMPAIGND_PID and CAMPAIGND_URL (http://127.0.0.1:<port>),
+#   start_campaignd KEY LOG   (serve flags may be added in CAMPAIGND_EXTRA_ARGS)
+#                             sets CAMPAIGND_PID and CAMPAIGND_URL (http://127.0.0.1:<port>),
 #                             returns once /healthz answers; stop_campaignd stops it.
 
 start_campaignd() {
     local key=$1 log=$2
     [[ -x target/debug/campaignd ]] || cargo build --quiet
     target/debug/campaignd serve --ephemeral --listen 127.0.0.1:0 --synchronous normal \
-        --bootstrap-key "$key" >"$log" 2>&1 &
+        --bootstrap-key "$key" ${CAMPAIGND_EXTRA_ARGS:-} >"$log" 2>&1 &
     CAMPAIGND_PID=$!
     CAMPAIGND_URL=""
     # The server picks a free port and logs it.
