@@ -5,6 +5,7 @@ use warp::http::{Response, StatusCode};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
+#[exclude = "docs/*"] // the /docs page and its vendored Swagger UI: src/api/docs.rs
 struct Assets;
 
 pub fn redirect_to_admin() -> warp::reply::Response {

@@ -8,6 +8,7 @@ pub mod auth;
 mod campaigns;
 mod configurations;
 mod contacts;
+mod docs;
 pub mod error;
 mod settings;
 pub mod validate;
@@ -111,6 +112,8 @@ enum Route {
     Health,
     Root,
     Admin(String),
+    DocsPage,
+    Docs(String),
     OpenApi,
     Timezones,
     ConcurrencySettings,
@@ -141,6 +144,8 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
         ["healthz"] => (Route::Health, GET),
         [""] | ["admin"] => (Route::Root, GET),
         ["admin", rest @ ..] => (Route::Admin(rest.join("/")), GET),
+        ["docs"] => (Route::DocsPage, GET),
+        ["docs", rest @ ..] => (Route::Docs(rest.join("/")), GET),
         ["campaign", "openapi.json"] => (Route::OpenApi, GET),
         ["campaign", "timezones"] => (Route::Timezones, GET),
         ["campaign", "concurrency-settings"] => {
@@ -175,6 +180,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
 fn access(route: &Route, method: &Method) -> Access {
     match route {
         Route::Health | Route::Root | Route::Admin(_) | Route::OpenApi => Access::Public,
+        Route::DocsPage | Route::Docs(_) => Access::Public,
         Route::Timezones => Access::AnyCredential,
         Route::ConcurrencySettings if method == Method::GET => Access::Org(auth::CONCURRENCY_READ),
         Route::ConcurrencySettings => Access::Org(auth::CONCURRENCY_MANAGE),
@@ -236,6 +242,8 @@ async fn dispatch(
         (Route::Health, _) => settings::health(ctx).await,
         (Route::Root, _) => Ok(admin::redirect_to_admin()),
         (Route::Admin(file), _) => Ok(admin::serve(&file)),
+        (Route::DocsPage, _) => Ok(docs::page()),
+        (Route::Docs(file), _) => Ok(docs::file(&file)),
         (Route::OpenApi, _) => Ok(json_response(StatusCode::OK, crate::openapi::document())),
         (Route::Timezones, _) => Ok(settings::timezones()),
         (Route::ConcurrencySettings, Method::GET) => settings::get_concurrency(ctx).await,
