@@ -44,7 +44,7 @@ pub enum Command {
     /// Manage personal access tokens (`pat_…`).
     #[command(subcommand)]
     Tokens(TokensCommand),
-    /// Import contacts from a CSV file into a campaign, directly on the database (spec §6.1 rules).
+    /// Import contacts from a CSV file into a campaign, directly on the database (the rules of POST …/contacts/import).
     Import(ImportArgs),
 }
 

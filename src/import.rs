@@ -1,4 +1,4 @@
-//! CSV contact import (spec §6.1): a file becomes upsert items, one per row, with the JSON
+//! CSV contact import (docs/api.md §6.1): a file becomes upsert items, one per row, with the JSON
 //! upsert's rules. Shared by `POST …/contacts/import` and `campaignd import`. Parsing and number
 //! normalisation need no database, so they run before the writer is taken.
 

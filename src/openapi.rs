@@ -55,7 +55,7 @@ fn enumeration(names: &[&str]) -> Value {
     json!({"type": "string", "enum": names})
 }
 
-/// The same schema, also accepting `null` (spec §1 "Nullable fields"): `"type": [<t>, "null"]`.
+/// The same schema, also accepting `null` (docs/api.md §1 "Nullable fields"): `"type": [<t>, "null"]`.
 /// `enum` and `format` keywords only constrain values of their own type, so they stay as they are
 /// (an `enum` gains `null`, since it applies to every value).
 fn or_null(mut s: Value) -> Value {

@@ -1,4 +1,4 @@
-//! The admin page (spec §6.2) in a real headless Chromium, driven over WebDriver.
+//! The admin page (docs/api.md §6.2) in a real headless Chromium, driven over WebDriver.
 //!
 //! Each test starts a real campaignd (tests/common), Debian's `/usr/bin/chromedriver` on a free
 //! port and, through it, `/usr/bin/chromium` with a fresh profile. Nothing is downloaded: when the
@@ -371,7 +371,7 @@ async fn contact_total(server: &TestServer, key: &str, campaign: &str) -> u64 {
 
 // ------------------------------------------------------------------ tests
 
-/// The page's own headers (spec §6.2), without a browser.
+/// The page's own headers (docs/api.md §6.2), without a browser.
 #[tokio::test]
 async fn admin_page_is_served_with_strict_headers() {
     let server = TestServer::start().await;
@@ -690,7 +690,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     b.close().await;
 }
 
-/// The CSV import of spec §6.1 as the page does it: choosing a file runs a dry run (nothing
+/// The CSV import of docs/api.md §6.1 as the page does it: choosing a file runs a dry run (nothing
 /// written), Import writes, and the counts change.
 #[tokio::test]
 async fn csv_upload_dry_run_then_import() {

@@ -1,4 +1,4 @@
-//! Spec §4.3, §5.2, §5.3: contact upsert, list, get, delete, ad-hoc contacts and stats.
+//! docs/api.md §4.3, §5.2, §5.3: contact upsert, list, get, delete, ad-hoc contacts and stats.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Spec §6.1: CSV import over HTTP, and `campaignd import` on the real binary.
+//! docs/api.md §6.1: CSV import over HTTP, and `campaignd import` on the real binary.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! The OpenAPI document (spec §6) against the real router: every operation of the spec is there
+//! The OpenAPI document (docs/api.md §6) against the real router: every operation there is in it
 //! once, and every path and method it lists is exactly what the server routes (405 + `Allow`
 //! elsewhere), so the document and the router cannot drift apart silently.
 
@@ -79,7 +79,7 @@ async fn the_document_is_public_and_names_every_spec_operation_once() {
     let unique: BTreeSet<&str> = ids.iter().copied().collect();
     assert_eq!(unique.len(), ids.len(), "duplicate operationIds: {ids:?}");
 
-    // The credential rules of spec §2, per operation.
+    // The credential rules of docs/api.md §2, per operation.
     for (path, method, op) in &ops {
         let public = path == "/healthz" || path == "/campaign/openapi.json";
         let expected = if public {

@@ -1,4 +1,4 @@
-//! The embedded admin page (spec §6.2): static files from `static/`, with strict headers.
+//! The embedded admin page (docs/api.md §6.2): static files from `static/`, with strict headers.
 
 use rust_embed::RustEmbed;
 use warp::http::{Response, StatusCode};

@@ -25,7 +25,7 @@ use validate::{Checker, Loc};
 use warp::Filter;
 use warp::http::{HeaderMap, Method, StatusCode};
 
-/// Largest request body (spec §1).
+/// Largest request body (docs/api.md §1).
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
 
 type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, warp::Error>> + Send>>;
@@ -135,7 +135,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
     const POST: &[Method] = &[Method::POST];
     let strs: Vec<&str> = segments.iter().map(String::as_str).collect();
     // A path parameter is never empty: `/campaign/campaigns/` (trailing slash) is another path,
-    // a 404, not the campaign "" (spec §1).
+    // a 404, not the campaign "" (docs/api.md §1).
     if strs.first() == Some(&"campaign") && strs.contains(&"") {
         return None;
     }
@@ -176,7 +176,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
     })
 }
 
-/// What each route and method asks of the caller (spec §2).
+/// What each route and method asks of the caller (docs/api.md §2).
 fn access(route: &Route, method: &Method) -> Access {
     match route {
         Route::Health | Route::Root | Route::Admin(_) | Route::OpenApi => Access::Public,
