@@ -168,7 +168,7 @@ fn no_text_points_outside_the_repository() {
         format!("{}.md", "API"),
         format!("{} §", "spec"),
         format!("{} §", "Spec"),
-        format!("the {}'s", "spec"),
+        format!("{}'s", "spec"),
         format!("the {} says", "spec"),
     ];
     let mut found = Vec::new();
