@@ -123,7 +123,7 @@ async fn a_bad_row_is_422_at_its_line_and_nothing_is_written() {
     assert_eq!(locs(&body), ["body.4.phone"]);
     assert_eq!(
         body["detail"][0]["msg"],
-        "'12' is not a valid phone number for region US"
+        "'12' is not a valid phone number for region US: too short"
     );
     assert_eq!(contacts(&server, &key, &id).await["total"], 0);
 
@@ -140,7 +140,7 @@ async fn a_bad_row_is_422_at_its_line_and_nothing_is_written() {
     );
     assert_eq!(
         report["errors"],
-        json!([{"line": 4, "column": "phone", "msg": "'12' is not a valid phone number for region US"}])
+        json!([{"line": 4, "column": "phone", "msg": "'12' is not a valid phone number for region US: too short"}])
     );
     assert_eq!(contacts(&server, &key, &id).await["total"], 0);
 
