@@ -2,7 +2,7 @@
 //!
 //! Each test starts a real campaignd (tests/common), Debian's `/usr/bin/chromedriver` on a free
 //! port and, through it, `/usr/bin/chromium` with a fresh profile. Nothing is downloaded: when the
-//! browser or its driver is missing or does not start, the test fails (it never skips); `.ci/run`
+//! browser or its driver is missing or does not start, the test fails (it never skips); `scripts/test`
 //! installs both.
 //!
 //! Screenshots of the main screens are written to `target/screenshots/`, or to
@@ -54,7 +54,7 @@ impl Browser {
             assert!(
                 Path::new(path).exists(),
                 "{path} is missing: the browser tests need Debian's `chromium` and \
-                 `chromium-driver` (apt-get install chromium chromium-driver; .ci/run installs \
+                 `chromium-driver` (apt-get install chromium chromium-driver; scripts/test installs \
                  them). {what} not found — failing rather than skipping."
             );
         }

@@ -313,7 +313,7 @@ async fn unknown_routes_and_methods() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 405);
-    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_eq!(response.headers()["allow"], "GET, HEAD, POST");
     assert_eq!(
         response.json::<serde_json::Value>().await.unwrap(),
         json!({"detail": "Method Not Allowed"})

@@ -176,6 +176,17 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
     })
 }
 
+/// The `Allow` header of a 405: the route's methods, with HEAD wherever GET is.
+fn allowed(methods: &'static [Method]) -> Vec<&'static str> {
+    methods
+        .iter()
+        .flat_map(|m| match *m {
+            Method::GET => vec!["GET", "HEAD"],
+            _ => vec![m.as_str()],
+        })
+        .collect()
+}
+
 /// What each route and method asks of the caller (docs/api.md §2).
 fn access(route: &Route, method: &Method) -> Access {
     match route {
@@ -219,12 +230,14 @@ async fn dispatch(
         .as_deref()
         .and_then(resolve)
         .ok_or(ApiError::NotFound("Not Found"))?;
-    let method = request.method.clone();
-    // HEAD is answered like GET by hyper's rules for bodies; we do not advertise it.
+    // HEAD is GET without the body (RFC 9110 §9.3.2): the GET handler answers, and hyper sends
+    // its status and headers (Content-Length included) but never the body of a HEAD response.
+    let method = match request.method.clone() {
+        Method::HEAD if methods.contains(&Method::GET) => Method::GET,
+        method => method,
+    };
     if !methods.contains(&method) {
-        return Err(ApiError::MethodNotAllowed(
-            methods.iter().map(Method::as_str).collect(),
-        ));
+        return Err(ApiError::MethodNotAllowed(allowed(methods)));
     }
     let caller = auth::authorize(
         &app.store,
