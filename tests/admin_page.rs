@@ -289,8 +289,11 @@ impl Browser {
                 "the page requested {name}, not on {origin}"
             );
         }
-        // Its scripts and styles included.
-        for asset in ["/admin/app.js", "/admin/style.css", "/campaign/campaigns"] {
+        // Its styles, every one of its script modules (the imports worked under the CSP), and
+        // its API calls included.
+        let mut assets = vec!["/admin/style.css".to_string(), "/campaign/campaigns".into()];
+        assets.extend(script_modules().iter().map(|m| format!("/admin/{m}")));
+        for asset in &assets {
             assert!(
                 names
                     .iter()
@@ -299,6 +302,30 @@ impl Browser {
             );
         }
     }
+}
+
+/// The page's script modules, as paths under `static/` ("js/main.js", "js/views/…").
+fn script_modules() -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if path.extension().is_some_and(|e| e == "js") {
+                let relative = path.strip_prefix(root).unwrap();
+                out.push(relative.to_str().unwrap().to_string());
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let mut modules = Vec::new();
+    walk(&root, &root, &mut modules);
+    modules.sort();
+    assert!(
+        modules.contains(&"js/main.js".to_string()),
+        "static/js/main.js among {modules:?}"
+    );
+    modules
 }
 
 fn tail(path: &Path) -> String {
@@ -375,12 +402,25 @@ async fn contact_total(server: &TestServer, key: &str, campaign: &str) -> u64 {
 #[tokio::test]
 async fn admin_page_is_served_with_strict_headers() {
     let server = TestServer::start().await;
-    for (path, content_type) in [
-        ("/admin/", "text/html; charset=utf-8"),
-        ("/admin/index.html", "text/html; charset=utf-8"),
-        ("/admin/app.js", "text/javascript; charset=utf-8"),
-        ("/admin/style.css", "text/css; charset=utf-8"),
-    ] {
+    let mut files = vec![
+        ("/admin/".to_string(), "text/html; charset=utf-8"),
+        ("/admin/index.html".into(), "text/html; charset=utf-8"),
+        ("/admin/style.css".into(), "text/css; charset=utf-8"),
+    ];
+    // Module scripts must come with a JavaScript MIME type, or the browser refuses to run them.
+    for module in script_modules() {
+        files.push((format!("/admin/{module}"), "text/javascript; charset=utf-8"));
+    }
+    // The page starts its modules with `<script type="module">`, from its own origin.
+    let response = server.request(Method::GET, "/admin/").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(r#"<script type="module" src="js/main.js"></script>"#),
+        "{html}"
+    );
+    for (path, content_type) in files {
+        let path = path.as_str();
         let response = server.request(Method::GET, path).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let h = response.headers();
