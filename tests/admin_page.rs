@@ -820,3 +820,320 @@ async fn csv_upload_dry_run_then_import() {
     b.assert_no_persistent_storage().await;
     b.close().await;
 }
+
+/// An attempt as the dialer writes it into the `attempts` table.
+#[derive(Clone, Copy)]
+struct AttemptRow<'a> {
+    id: &'a str,
+    phone_number: &'a str,
+    status: &'a str,
+    outcome: Option<&'a str>,
+    started_at: &'a str,
+    ended_at: Option<&'a str>,
+    conversation_id: Option<&'a str>,
+}
+
+/// Writes `attempts` (inserted, or updated by id) straight into the database, as the dialer
+/// would, and gives the contact `status` and the matching `attempt_count` (the triggers keep the
+/// stats' counters).
+fn record_attempts(server: &TestServer, contact_id: &str, status: &str, attempts: &[AttemptRow]) {
+    server.admin(|conn| {
+        let seq: i64 = conn.query_row(
+            "SELECT seq FROM contacts WHERE id = ?1",
+            [contact_id],
+            |r| r.get(0),
+        )?;
+        for a in attempts {
+            conn.execute(
+                "INSERT INTO attempts (id, contact_seq, phone_number, conversation_id, status,
+                                       outcome, started_at, ended_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+                     outcome = excluded.outcome, ended_at = excluded.ended_at,
+                     conversation_id = excluded.conversation_id",
+                rusqlite::params![
+                    a.id,
+                    seq,
+                    a.phone_number,
+                    a.conversation_id,
+                    a.status,
+                    a.outcome,
+                    a.started_at,
+                    a.ended_at
+                ],
+            )?;
+        }
+        let (count, last_started): (i64, String) = conn.query_row(
+            "SELECT count(*), max(started_at) FROM attempts WHERE contact_seq = ?1",
+            [seq],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let dialing = matches!(status, "locked" | "in_progress");
+        conn.execute(
+            "UPDATE contacts SET status = ?2, attempt_count = ?3, locked_at = ?4,
+                 dial_at = NULL, updated_at = ?5
+             WHERE seq = ?1",
+            rusqlite::params![
+                seq,
+                status,
+                count,
+                dialing.then_some(&last_started),
+                last_started
+            ],
+        )?;
+        Ok(())
+    });
+}
+
+/// The cells (number, phone number, outcome, duration) of the attempt rows under `css`.
+async fn attempt_cells(b: &Browser, css: &str) -> Value {
+    b.js(&format!(
+        "return Array.prototype.map.call(document.querySelectorAll(\"{css} tr[data-attempt-id]\"), \
+         function (tr) {{ return ['.att-n', '.att-phone', '.att-outcome', '.att-duration'].map(\
+         function (c) {{ return tr.querySelector(c).textContent; }}); }});"
+    ))
+    .await
+}
+
+/// The campaign page while a campaign runs: the dialer's mode in the top bar, calls up against
+/// the organisation's limit, and each contact's attempts (number, phone number, outcome, start,
+/// duration) in the contacts list — all picked up by the automatic refresh, without a click —
+/// and in the contact's own view.
+#[tokio::test]
+async fn attempts_and_calls_up_show_and_refresh_while_active() {
+    let server = TestServer::start().await;
+    let key = server.key("org_a", Scopes::ALL);
+    let campaign_id = campaign_via_api(&server, &key, "Renewals March").await;
+    let contacts = json!({"contacts": [
+        {"external_id": "ada", "phone_numbers": ["+16502530000", "+16502530010"],
+         "data": {"first_name": "Ada"}, "timezone": "America/Los_Angeles"},
+        {"external_id": "grace", "phone_numbers": ["+16502530001"],
+         "data": {"first_name": "Grace"}, "timezone": "America/New_York"},
+        {"external_id": "linus", "phone_numbers": ["+16502530002"],
+         "data": {"first_name": "Linus"}, "timezone": "America/Chicago"}
+    ]});
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/campaign/campaigns/{campaign_id}/contacts"),
+            Some(&key),
+            Some(&contacts),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, list) = server
+        .call(
+            Method::GET,
+            &format!("/campaign/campaigns/{campaign_id}/contacts"),
+            Some(&key),
+            None,
+        )
+        .await;
+    let id_of = |external: &str| {
+        list["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["external_id"] == external)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (ada, grace) = (id_of("ada"), id_of("grace"));
+
+    let b = Browser::start().await;
+    sign_in(&b, &server, &key).await;
+    // The dialer's mode, from /healthz, in the top bar (this server's is off).
+    b.wait_text("#dialer-mode-value", "show the dialer mode", |t| t == "off")
+        .await;
+    assert!(b.displayed("#dialer-mode").await);
+
+    b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}")))
+        .await;
+    b.wait_text("#stats-total", "count 3 contacts", |t| t == "3")
+        .await;
+    assert_eq!(b.text("#stats-attempts-total").await, "0");
+    assert_eq!(b.text("#stats-active-calls").await, "0");
+    assert_eq!(b.text("#stats-concurrency-limit").await, "10");
+    let note = b.text("#stats-note").await;
+    assert!(note.contains("every 2 seconds"), "{note}");
+    // With the dialer off, an active campaign says why nothing moves.
+    let off = b.text("#dialer-off-note").await;
+    assert!(off.contains("--dialer simulate"), "{off}");
+    b.wait_text("#contacts-list", "list the contacts", |t| {
+        t.contains("linus")
+    })
+    .await;
+    // No attempt yet: nothing to expand.
+    assert_eq!(
+        b.js("return document.querySelectorAll('#contacts-list button[data-toggle-for]').length;")
+            .await,
+        json!(0)
+    );
+
+    // ---- the dialer's work, written as the dialer writes it: Ada was not answered on her first
+    // number, then answered on her second; Grace's call is up.
+    record_attempts(
+        &server,
+        &ada,
+        "completed",
+        &[
+            AttemptRow {
+                id: "0195a1b2-0000-7000-8000-000000000001",
+                phone_number: "+16502530000",
+                status: "failed",
+                outcome: Some("no_answer"),
+                started_at: "2026-03-02T17:00:00.000Z",
+                ended_at: Some("2026-03-02T17:00:25.000Z"),
+                conversation_id: Some("sim_0195a1b2-0000-7000-8000-000000000001"),
+            },
+            AttemptRow {
+                id: "0195a1b2-0000-7000-8000-000000000002",
+                phone_number: "+16502530010",
+                status: "completed",
+                outcome: Some("answered"),
+                started_at: "2026-03-03T18:30:00.000Z",
+                ended_at: Some("2026-03-03T18:32:05.000Z"),
+                conversation_id: Some("<b>conv</b>"),
+            },
+        ],
+    );
+    let grace_call = AttemptRow {
+        id: "0195a1b2-0000-7000-8000-000000000003",
+        phone_number: "+16502530001",
+        status: "in_progress",
+        outcome: None,
+        started_at: "2026-03-03T18:31:00.000Z",
+        ended_at: None,
+        conversation_id: Some("sim_0195a1b2-0000-7000-8000-000000000003"),
+    };
+    record_attempts(&server, &grace, "in_progress", &[grace_call]);
+
+    // The page picks it all up by itself (the campaign is active): no click on Refresh.
+    b.wait_text("#stats-attempts-total", "count 3 attempts", |t| t == "3")
+        .await;
+    b.wait_text("#stats-active-calls", "count 1 call up", |t| t == "1")
+        .await;
+    assert_eq!(b.text("#stats-concurrency-limit").await, "10");
+    assert_eq!(b.text("#stats-completed").await, "1");
+    assert_eq!(b.text("#stats-in-progress").await, "1");
+    assert_eq!(b.text("#stats-attempts-avg").await, "1.00");
+    let bar = b
+        .js("return document.getElementById('stats-calls-bar').style.width;")
+        .await;
+    assert_eq!(bar, json!("10%"), "calls up meter at 1 of 10");
+
+    // ---- Ada's attempts, expanded in the list
+    let toggle = format!("#contacts-list button[data-toggle-for='{ada}']");
+    b.wait_displayed(&toggle).await;
+    assert_eq!(b.text(&toggle).await, "2 ▸");
+    b.click(&toggle).await;
+    let ada_rows = format!("#contacts-list tr.attempts-row[data-attempts-for='{ada}']");
+    b.wait_displayed(&ada_rows).await;
+    assert_eq!(
+        attempt_cells(&b, &ada_rows).await,
+        json!([
+            ["1", "+16502530000", "no_answer", "25 s"],
+            ["2", "+16502530010", "answered", "2 min 5 s"]
+        ])
+    );
+    // Each start is there, as a <time> of the stored instant.
+    let starts = b
+        .js(&format!(
+            "return Array.prototype.map.call(document.querySelectorAll(\"{ada_rows} .att-started time\"), \
+             function (t) {{ return t.getAttribute('datetime'); }});"
+        ))
+        .await;
+    assert_eq!(
+        starts,
+        json!(["2026-03-02T17:00:00.000Z", "2026-03-03T18:30:00.000Z"])
+    );
+    assert_eq!(
+        b.js(&format!(
+            "return document.querySelector(\"{toggle}\").getAttribute('aria-expanded');"
+        ))
+        .await,
+        json!("true")
+    );
+
+    // ---- Grace's call, up
+    let grace_toggle = format!("#contacts-list button[data-toggle-for='{grace}']");
+    b.click(&grace_toggle).await;
+    let grace_rows = format!("#contacts-list tr.attempts-row[data-attempts-for='{grace}']");
+    b.wait_displayed(&grace_rows).await;
+    assert_eq!(
+        attempt_cells(&b, &grace_rows).await,
+        json!([["1", "+16502530001", "in progress", "in progress"]])
+    );
+    b.js(
+        "document.getElementById('contacts-list').closest('.card').scrollIntoView(); return null;",
+    )
+    .await;
+    b.screenshot("contact-attempts").await;
+
+    // ---- Grace's call ends (busy): the next refresh shows it, and the rows stay expanded.
+    let ended = AttemptRow {
+        status: "failed",
+        outcome: Some("busy"),
+        ended_at: Some("2026-03-03T18:31:40.000Z"),
+        ..grace_call
+    };
+    record_attempts(&server, &grace, "pending", &[ended]);
+    b.wait_text("#stats-active-calls", "count no call up", |t| t == "0")
+        .await;
+    let (page, rows) = (&b, grace_rows.as_str());
+    b.wait_until("Grace's attempt to show its end", || async move {
+        attempt_cells(page, rows).await == json!([["1", "+16502530001", "busy", "40 s"]])
+    })
+    .await;
+    assert!(b.displayed(&ada_rows).await, "Ada's attempts stay expanded");
+    // Folding them away.
+    b.click(&toggle).await;
+    b.wait_hidden(&ada_rows).await;
+    assert!(!b.displayed("#error-banner").await);
+
+    // ---- Ada's own view lists the same attempts, with their ends and conversations
+    b.click(&format!(
+        "#contacts-list tr[data-contact-id='{ada}'] a.rowlink"
+    ))
+    .await;
+    b.wait_displayed("#view-contact").await;
+    b.wait_text("#contact-title", "name the contact", |t| t == "Contact ada")
+        .await;
+    b.wait_text("#contact-attempts", "list the attempts", |t| {
+        t.contains("answered")
+    })
+    .await;
+    assert_eq!(
+        attempt_cells(&b, "#contact-attempts").await,
+        json!([
+            ["1", "+16502530000", "no_answer", "25 s"],
+            ["2", "+16502530010", "answered", "2 min 5 s"]
+        ])
+    );
+    // A conversation id from the API is text, never markup.
+    let conversation = b
+        .text("#contact-attempts tr:nth-child(2) .att-conversation")
+        .await;
+    assert_eq!(conversation, "<b>conv</b>");
+    assert_eq!(
+        b.js("return document.querySelectorAll('#contact-attempts b').length;")
+            .await,
+        json!(0)
+    );
+
+    // ---- paused: the page stops refreshing, and says so
+    b.click("#contact-back").await;
+    b.wait_displayed("#view-campaign").await;
+    b.wait_displayed("#btn-pause").await;
+    b.click("#btn-pause").await;
+    b.wait_text("#campaign-status", "become paused", |t| t == "paused")
+        .await;
+    let note = b.text("#stats-note").await;
+    assert!(note.contains("off while the campaign is paused"), "{note}");
+    assert!(!b.displayed("#dialer-off-note").await);
+    assert!(!b.displayed("#error-banner").await);
+    b.assert_no_persistent_storage().await;
+    b.close().await;
+}
