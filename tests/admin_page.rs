@@ -1137,3 +1137,106 @@ async fn attempts_and_calls_up_show_and_refresh_while_active() {
     b.assert_no_persistent_storage().await;
     b.close().await;
 }
+
+/// With the simulator dialing on a fast clock (a minute per second), the page shows what the
+/// real dialer does, by itself: the mode, the calls up against the limit while they last, then
+/// each contact's answered attempt with its duration.
+#[tokio::test]
+async fn simulated_calls_show_up_on_the_page_as_they_happen() {
+    use campaignd::dialer::{self, Mode, simulate};
+    use campaignd::domain::clock::Clock;
+
+    let settings = dialer::Settings {
+        mode: Mode::Simulate,
+        simulation: simulate::Settings {
+            outcomes: "answered=1".parse().unwrap(),
+            // Ten minutes of campaignd's clock: ten seconds on the page.
+            call_seconds: "600-600".parse().unwrap(),
+            seed: Some(7),
+        },
+        ..dialer::Settings::default()
+    };
+    let clock = Clock::started("2026-03-04T19:00:00Z".parse().unwrap(), 60.0);
+    let server = TestServer::start_with(clock, settings).await;
+    let key = server.key("org_a", Scopes::ALL);
+    let all_week = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+    let (status, config) = server
+        .call(
+            Method::POST,
+            "/campaign/configurations",
+            Some(&key),
+            Some(&json!({"name": "Always", "default_timezone": "America/Los_Angeles",
+                         "default_windows": [{"days": all_week, "start": "00:00", "end": "23:59"}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{config}");
+    let (status, campaign) = server
+        .call(
+            Method::POST,
+            "/campaign/campaigns",
+            Some(&key),
+            Some(&json!({"name": "Simulated", "configuration_id": config["id"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    let campaign_id = campaign["id"].as_str().unwrap().to_string();
+
+    let b = Browser::start().await;
+    sign_in(&b, &server, &key).await;
+    b.wait_text("#dialer-mode-value", "show the dialer mode", |t| {
+        t == "simulate"
+    })
+    .await;
+    b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}")))
+        .await;
+    b.wait_text("#stats-total", "count no contacts", |t| t == "0")
+        .await;
+    assert!(!b.displayed("#dialer-off-note").await);
+
+    let contacts: Vec<Value> = (0..3)
+        .map(|i| json!({"external_id": format!("s{i}"), "phone_numbers": [format!("+1650253000{i}")]}))
+        .collect();
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/campaign/campaigns/{campaign_id}/contacts"),
+            Some(&key),
+            Some(&json!({ "contacts": contacts })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The three calls up, against the organisation's limit of 10 — no click needed.
+    b.wait_text("#stats-active-calls", "count 3 calls up", |t| t == "3")
+        .await;
+    assert_eq!(b.text("#stats-concurrency-limit").await, "10");
+    assert_eq!(b.text("#stats-attempts-total").await, "3");
+    // Then all answered, each attempt with its ten minutes.
+    b.wait_text("#stats-completed", "count 3 completed", |t| t == "3")
+        .await;
+    b.wait_text("#stats-active-calls", "count no call up", |t| t == "0")
+        .await;
+    let toggles = b
+        .js("return Array.prototype.map.call(document.querySelectorAll('#contacts-list button[data-toggle-for]'), \
+             function (t) { return t.dataset.toggleFor; });")
+        .await;
+    let toggles = toggles.as_array().unwrap().clone();
+    assert_eq!(toggles.len(), 3, "{toggles:?}");
+    for id in &toggles {
+        let id = id.as_str().unwrap();
+        b.click(&format!("#contacts-list button[data-toggle-for='{id}']"))
+            .await;
+        let rows = format!("#contacts-list tr.attempts-row[data-attempts-for='{id}']");
+        b.wait_displayed(&rows).await;
+        let cells = attempt_cells(&b, &rows).await;
+        let cells = cells.as_array().unwrap();
+        assert_eq!(cells.len(), 1, "{cells:?}");
+        assert_eq!(cells[0][0], "1");
+        assert_eq!(cells[0][2], "answered");
+        // The loop ends a call within its pass, so a few seconds of the fast clock may be added.
+        let duration = cells[0][3].as_str().unwrap();
+        assert!(duration.starts_with("10 min "), "{duration}");
+    }
+    assert!(!b.displayed("#error-banner").await);
+    b.close().await;
+}
