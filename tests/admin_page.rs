@@ -948,6 +948,35 @@ async fn attempts_and_calls_up_show_and_refresh_while_active() {
     b.wait_text("#dialer-mode-value", "show the dialer mode", |t| t == "off")
         .await;
     assert!(b.displayed("#dialer-mode").await);
+    // A server whose /healthz does not name the dialer (campaignd before the dialer): the page
+    // shows no mode rather than a wrong one, and goes on working. The page's own module is asked
+    // again with /healthz answering the old way.
+    let shown = b
+        .client
+        .execute_async(
+            "var done = arguments[arguments.length - 1]; var real = window.fetch;\
+             window.fetch = function (url, init) { return String(url) === '/healthz' ? \
+               Promise.resolve(new Response('{\"status\":\"ok\"}', {status: 200})) : real(url, init); };\
+             import('/admin/js/dialer.js').then(function (m) { return m.loadDialerMode(); })\
+               .then(function (mode) { window.fetch = real; \
+                 done([mode, document.getElementById('dialer-mode').hidden]); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown, json!([null, true]), "no mode, pill hidden");
+    // Back to this server's answer.
+    let shown = b
+        .client
+        .execute_async(
+            "var done = arguments[arguments.length - 1];\
+             import('/admin/js/dialer.js').then(function (m) { return m.loadDialerMode(); })\
+               .then(function (mode) { done([mode, document.getElementById('dialer-mode').hidden]); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown, json!(["off", false]));
 
     b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}")))
         .await;
