@@ -1,5 +1,5 @@
-// The dialer's mode (spec §8.1) as /healthz tells it, shown in the top bar. A server that does not
-// say (an older campaignd), or a failed request, shows nothing.
+// The dialer's mode (docs/api.md §8.1) as /healthz tells it, shown in the top bar. A server that
+// does not say (an older campaignd), or a failed request, shows nothing.
 
 import { dialerMode } from './api.js';
 import { $ } from './dom.js';

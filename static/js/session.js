@@ -1,5 +1,5 @@
 // The pasted credential: in memory, and in this tab's sessionStorage so that a reload keeps it
-// (never localStorage, never a cookie: spec §6.2).
+// (never localStorage, never a cookie: docs/api.md §6.2).
 
 const SS_CREDENTIAL = 'campaignd.admin.credential';
 const SS_ORG = 'campaignd.admin.org';

@@ -1,5 +1,5 @@
-// The CSV import card of the campaign view (spec §6.1): choosing a file runs a dry run, Import
-// writes. The file is sent as-is with XHR, for its upload progress.
+// The CSV import card of the campaign view (docs/api.md §6.1): choosing a file runs a dry run,
+// Import writes. The file is sent as-is with XHR, for its upload progress.
 
 import { ApiError, authHeaders, authLost, buildUrl, detailLines, makeError, networkError, parseJsonText } from '../api.js';
 import { showError, showNotice } from '../banners.js';
