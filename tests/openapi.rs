@@ -9,7 +9,8 @@ use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-const SPEC_OPERATIONS: [&str; 21] = [
+const SPEC_OPERATIONS: [&str; 22] = [
+    "report_attempt_result",
     "create_campaign",
     "list_campaigns",
     "get_campaign",
