@@ -8,7 +8,8 @@ use crate::domain::clock::Clock;
 use crate::domain::status::Outcome;
 use crate::store::dialing::{Call, LOCK_TIMEOUT};
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -51,11 +52,16 @@ impl std::str::FromStr for Secret {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Secret, String> {
-        let rule = "must be whsec_ followed by the standard base64 (with its = padding) of 24 to 64 \
-                    random bytes, e.g. whsec_$(openssl rand -base64 32)";
+        let rule = "must be whsec_ followed by the standard base64 of 24 to 64 random bytes, \
+                    e.g. whsec_$(openssl rand -base64 32)";
+        // As the Standard Webhooks libraries read it: the `=` padding may be left out.
+        const SECRET: GeneralPurpose = GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+        );
         let key = text
             .strip_prefix("whsec_")
-            .and_then(|b64| STANDARD.decode(b64).ok())
+            .and_then(|b64| SECRET.decode(b64).ok())
             .ok_or(rule)?;
         if !(24..=64).contains(&key.len()) {
             return Err(format!("{rule} (it decodes to {} bytes)", key.len()));
@@ -391,16 +397,21 @@ mod tests {
                 .parse::<Secret>()
                 .is_ok()
         );
-        // 16 bytes: too short; not base64; no prefix; missing padding.
+        // Padding optional; 16 or 65 bytes; not base64; no prefix.
+        assert!(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAA"
+                .parse::<Secret>()
+                .is_ok()
+        );
+        assert!(
+            format!("whsec_{}", STANDARD.encode([7u8; 65]))
+                .parse::<Secret>()
+                .is_err()
+        );
         assert!("whsec_AAAAAAAAAAAAAAAAAAAAAA==".parse::<Secret>().is_err());
         assert!("whsec_not base64!".parse::<Secret>().is_err());
         assert!(
             "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-                .parse::<Secret>()
-                .is_err()
-        );
-        assert!(
-            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAA"
                 .parse::<Secret>()
                 .is_err()
         );
