@@ -116,6 +116,7 @@ fn sample(template: &str) -> String {
             "{config_id}" => "0b6f2a52-8a2e-4f0b-b2b4-3d5f3b6f8c21",
             "{id}" => "sample-campaign",
             "{contact_id}" => "sample-contact",
+            "{attempt_id}" => "0190a000-0000-7000-8000-000000000000",
             s if s.starts_with('{') => panic!("no sample value for {s} in {template}"),
             s => s,
         })
