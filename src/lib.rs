@@ -50,7 +50,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    if let Err(error) = start_dialer(&app, stopped).await {
+    let address = listener.local_addr().ok();
+    if let Err(error) = start_dialer(&app, stopped, address).await {
         tracing::error!("the dialer did not start: {error}");
     }
     warp::serve(api::routes(app))
@@ -64,16 +65,18 @@ pub async fn serve(
 }
 
 /// Ends the simulated calls a previous process left up, then starts the dialer of the app's
-/// mode.
+/// mode. `address` is where the server listens (the webhook's default public URL).
 async fn start_dialer(
     app: &App,
     stop: tokio::sync::watch::Receiver<bool>,
-) -> store::StoreResult<()> {
+    address: Option<std::net::SocketAddr>,
+) -> Result<(), String> {
     let clock = app.clock;
     let ended = app
         .store
         .write(move |conn| store::dialing::end_simulated_calls(conn, clock.now()))
-        .await?;
+        .await
+        .map_err(|e| e.to_string())?;
     if ended > 0 {
         tracing::info!("{ended} simulated call(s) left up by the last run ended as failed");
     }
@@ -88,7 +91,22 @@ async fn start_dialer(
             });
         }
         dialer::Mode::Webhook => {
-            tracing::error!("the webhook placer is not built yet; no calls are placed");
+            let webhook = settings
+                .webhook
+                .clone()
+                .ok_or("--dialer webhook needs --webhook-url and --webhook-secret")?;
+            let public_url = webhook.public_url.clone().unwrap_or_else(|| match address {
+                Some(address) if address.ip().is_unspecified() => {
+                    format!("http://127.0.0.1:{}", address.port())
+                }
+                Some(address) => format!("http://{address}"),
+                None => "http://127.0.0.1:8080".into(),
+            });
+            let placer = Arc::new(dialer::webhook::Webhook::new(webhook, public_url, clock)?);
+            tracing::info!("{}", placer.describe());
+            dialer::start(store, clock, settings, wake, stop, |_events| {
+                Arc::new(dialer::webhook::Shared(placer))
+            });
         }
     }
     Ok(())

@@ -10,7 +10,8 @@ use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-const SPEC_OPERATIONS: [&str; 21] = [
+const SPEC_OPERATIONS: [&str; 22] = [
+    "report_attempt_result",
     "create_campaign",
     "list_campaigns",
     "get_campaign",
@@ -116,6 +117,7 @@ fn sample(template: &str) -> String {
             "{config_id}" => "0b6f2a52-8a2e-4f0b-b2b4-3d5f3b6f8c21",
             "{id}" => "sample-campaign",
             "{contact_id}" => "sample-contact",
+            "{attempt_id}" => "0190a000-0000-7000-8000-000000000000",
             s if s.starts_with('{') => panic!("no sample value for {s} in {template}"),
             s => s,
         })

@@ -4,6 +4,7 @@
 //! are exactly the contract's.
 
 mod admin;
+mod attempts;
 pub mod auth;
 mod campaigns;
 mod configurations;
@@ -126,6 +127,7 @@ enum Route {
     ContactsImport(String),
     Contact(String, String),
     Stats(String),
+    AttemptResult(String),
 }
 
 /// Matches a path to a route and the methods it answers.
@@ -172,6 +174,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
         ["campaign", "campaigns", _, "contacts", _] => {
             (Route::Contact(id(2), id(4)), &[Method::GET, Method::DELETE])
         }
+        ["campaign", "attempts", _, "result"] => (Route::AttemptResult(id(2)), POST),
         _ => return None,
     })
 }
@@ -281,6 +284,7 @@ async fn dispatch(
         (Route::ContactsImport(id), _) => contacts::delete(ctx, &id, "import").await,
         (Route::Contact(id, contact), Method::GET) => contacts::get(ctx, &id, &contact).await,
         (Route::Contact(id, contact), _) => contacts::delete(ctx, &id, &contact).await,
+        (Route::AttemptResult(id), _) => attempts::report_result(ctx, &id, request).await,
     }
 }
 

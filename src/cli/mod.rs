@@ -47,7 +47,7 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
         .map_or(db.to_path_buf(), |dir| dir.path().join("campaignd.db"));
 
     let clock = args.clock()?;
-    let dialer = args.dialer();
+    let dialer = args.dialer()?;
     let store = store::Store::open(&db, args.synchronous)?;
     let mut conn = open(&db)?;
     bootstrap(
