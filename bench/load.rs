@@ -1,4 +1,4 @@
-//! Load benchmark for campaignd: the performance and durability goals of spec §7, measured over
+//! Load benchmark for campaignd: the performance and durability goals of docs/api.md §7, measured over
 //! HTTP against the real release binary on 127.0.0.1.
 //!
 //!     cargo build --release
@@ -824,7 +824,7 @@ impl Report {
     }
 
     fn print(&self) {
-        println!("\n| What | Measured | Goal (spec §7) | |\n|---|---|---|---|");
+        println!("\n| What | Measured | Goal (docs/api.md §7) | |\n|---|---|---|---|");
         for [what, figure, goal, verdict] in &self.rows {
             println!("| {what} | {figure} | {goal} | {verdict} |");
         }

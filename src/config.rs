@@ -1,6 +1,6 @@
 //! The command line (and its environment variables) → one validated configuration.
 
-use crate::dialer::{self, Mode, simulate};
+use crate::dialer::{self, Mode, simulate, webhook};
 use crate::domain::clock::{self, Clock};
 use crate::store::{Checkpoint, Synchronous};
 use clap::{Args, Parser, Subcommand};
@@ -44,7 +44,7 @@ pub enum Command {
     /// Manage personal access tokens (`pat_…`).
     #[command(subcommand)]
     Tokens(TokensCommand),
-    /// Import contacts from a CSV file into a campaign, directly on the database (spec §6.1 rules).
+    /// Import contacts from a CSV file into a campaign, directly on the database (the rules of POST …/contacts/import).
     Import(ImportArgs),
     /// Copy the database to PATH while the server runs (SQLite's online backup), verified with
     /// integrity_check before it says done. The copy is one self-contained file.
@@ -160,6 +160,20 @@ pub struct ServeArgs {
     /// database (campaignd then never checkpoints, so Litestream sees every WAL frame).
     #[arg(long, env = "CAMPAIGND_CHECKPOINT", value_enum, default_value = "auto")]
     pub checkpoint: Checkpoint,
+    /// With --dialer webhook: the http(s) URL of your telephony bridge, which gets each call as
+    /// a signed POST (docs/telephony.md).
+    #[arg(long, env = "CAMPAIGND_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+
+    /// With --dialer webhook: the Standard Webhooks secret that signs each delivery,
+    /// `whsec_<base64 of 24–64 random bytes>` (e.g. whsec_$(openssl rand -base64 32)).
+    #[arg(long, env = "CAMPAIGND_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+
+    /// How your telephony bridge reaches campaignd: the base of each call's `result_url`
+    /// (default: http://<listen address>).
+    #[arg(long, env = "CAMPAIGND_PUBLIC_URL")]
+    pub public_url: Option<String>,
 
     /// Only with --ephemeral: campaignd's clock starts at this RFC 3339 instant (default: now).
     #[arg(long)]
@@ -201,14 +215,15 @@ impl ServeArgs {
         }
     }
 
-    pub fn dialer(&self) -> dialer::Settings {
+    pub fn dialer(&self) -> Result<dialer::Settings, String> {
         let default_mode = if self.ephemeral {
             Mode::Simulate
         } else {
             Mode::Off
         };
-        dialer::Settings {
-            mode: self.dialer.unwrap_or(default_mode),
+        let mode = self.dialer.unwrap_or(default_mode);
+        Ok(dialer::Settings {
+            mode,
             global_concurrency: self.global_concurrency,
             max_call: jiff::SignedDuration::from_mins(self.max_call_minutes),
             simulation: simulate::Settings {
@@ -216,6 +231,47 @@ impl ServeArgs {
                 call_seconds: self.sim_call_seconds,
                 seed: self.sim_seed,
             },
+            webhook: self.webhook(mode)?,
+        })
+    }
+
+    /// The webhook placer's settings: checked whenever given, required with `--dialer webhook`.
+    /// A refused secret is never echoed.
+    fn webhook(&self, mode: Mode) -> Result<Option<webhook::Settings>, String> {
+        let url = self
+            .webhook_url
+            .as_deref()
+            .map(|text| webhook::parse_url(text).map_err(|e| format!("--webhook-url {e}")))
+            .transpose()?;
+        let secret = self
+            .webhook_secret
+            .as_deref()
+            .map(|text| {
+                text.parse::<webhook::Secret>()
+                    .map_err(|e| format!("--webhook-secret {e}"))
+            })
+            .transpose()?;
+        let public_url = self
+            .public_url
+            .as_deref()
+            .map(|text| webhook::parse_public_url(text).map_err(|e| format!("--public-url {e}")))
+            .transpose()?;
+        match (url, secret) {
+            (Some(url), Some(secret)) => Ok(Some(webhook::Settings {
+                url,
+                secret,
+                public_url,
+            })),
+            _ if mode != Mode::Webhook => Ok(None),
+            (None, _) => Err(
+                "--dialer webhook needs --webhook-url URL (or CAMPAIGND_WEBHOOK_URL): \
+                where your telephony bridge takes calls"
+                    .into(),
+            ),
+            (_, None) => Err("--dialer webhook needs --webhook-secret whsec_… (or \
+                CAMPAIGND_WEBHOOK_SECRET): the Standard Webhooks secret that signs deliveries, \
+                e.g. whsec_$(openssl rand -base64 32)"
+                .into()),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! CSV contact import (spec §6.1): a file becomes upsert items, one per row, with the JSON
+//! CSV contact import (docs/api.md §6.1): a file becomes upsert items, one per row, with the JSON
 //! upsert's rules. Shared by `POST …/contacts/import` and `campaignd import`. Parsing and number
 //! normalisation need no database, so they run before the writer is taken.
 
@@ -153,10 +153,15 @@ pub fn parse(body: &[u8]) -> Result<Csv, FileProblem> {
             "no phone column (phone, phone_number, mobile, cell, tel, telephone …) and no id or external_id column",
         ));
     }
+    let lines = LineIndex::new(text.as_bytes());
     let mut rows = Vec::new();
     for record in records {
         let record = record.map_err(|error| whole(&format!("not a CSV file: {error}")))?;
-        let line = record.position().map_or(0, |p| p.line());
+        // The csv crate's own line count is off for `\r\n` and lone `\r` endings: count them
+        // ourselves from where the record starts.
+        let line = record
+            .position()
+            .map_or(0, |p| lines.line_of_record(p.byte() as usize));
         // A blank line is no row.
         if record.len() == 1 && record[0].is_empty() {
             continue;
@@ -173,6 +178,37 @@ pub fn parse(body: &[u8]) -> Result<Csv, FileProblem> {
         columns,
         rows,
     })
+}
+
+/// Physical lines of a file whose lines may end in `\n`, `\r\n` or a lone `\r`, mixed.
+struct LineIndex<'a> {
+    text: &'a [u8],
+    /// Byte offsets where each line after the first starts.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a [u8]) -> LineIndex<'a> {
+        let mut starts = Vec::new();
+        for (i, &b) in text.iter().enumerate() {
+            // `\r\n` is one ending: it ends at the `\n`.
+            if b == b'\n' || (b == b'\r' && text.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { text, starts }
+    }
+
+    /// The 1-based line of the first byte of the record whose reading started at `byte`. The
+    /// reader may start a record on the line endings before it (blank lines, the `\n` of a
+    /// `\r\n`), which a record never starts with, so those are skipped.
+    fn line_of_record(&self, mut byte: usize) -> u64 {
+        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        // Lines that start at or before `byte`, plus the first.
+        (self.starts.partition_point(|&start| start <= byte) + 1) as u64
+    }
 }
 
 /// Turns rows into upsert items, numbers normalised with `region` (`None`: E.164 only). Rows
@@ -361,11 +397,75 @@ mod tests {
         }
     }
 
+    use proptest::prelude::*;
+
+    /// A cell: plain text, or quoted text with line endings of any kind inside.
+    fn cell() -> impl Strategy<Value = (String, String)> {
+        prop_oneof![
+            "[a-z0-9 +]{0,6}".prop_map(|t| (t.clone(), t)),
+            prop::collection::vec(
+                (
+                    "[a-z\"]{0,4}",
+                    prop::sample::select(vec!["\n", "\r\n", "\r", ""])
+                ),
+                1..4
+            )
+            .prop_map(|parts| {
+                let value: String = parts.iter().map(|(t, e)| format!("{t}{e}")).collect();
+                (format!("\"{}\"", value.replace('"', "\"\"")), value)
+            }),
+        ]
+    }
+
+    fn ending() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec!["\n", "\r\n", "\r"])
+    }
+
+    proptest! {
+        /// Every row is reported at the line where it starts, counted in the file itself, for any
+        /// mix of line endings, blank lines, quoted fields spanning lines, a BOM or not, and a
+        /// last line with or without its ending.
+        #[test]
+        fn rows_start_on_the_line_the_file_has_them(
+            bom in any::<bool>(),
+            header_end in ending(),
+            rows in prop::collection::vec((cell(), cell(), ending(), prop::collection::vec(ending(), 0..2)), 1..12),
+            final_ending in any::<bool>(),
+        ) {
+            let mut text = String::from(if bom { "\u{feff}" } else { "" });
+            text.push_str("phone,note");
+            text.push_str(header_end);
+            let mut expected = Vec::new();
+            let last = rows.len() - 1;
+            for (i, ((raw_a, a), (raw_b, b), end, blanks)) in rows.iter().enumerate() {
+                // What a person counts: line endings before the row, `\r\n` as one.
+                let before = text.replace("\r\n", "\n");
+                let line = 1 + before.matches(['\n', '\r']).count() as u64;
+                expected.push((line, vec![a.clone(), b.clone()]));
+                text.push_str(&format!("{raw_a},{raw_b}"));
+                if i < last || final_ending {
+                    text.push_str(end);
+                    for blank in blanks.iter().filter(|_| i < last) {
+                        text.push_str(blank);
+                    }
+                }
+            }
+            let csv = parse(text.as_bytes()).unwrap();
+            prop_assert_eq!(csv.rows, expected, "{:?}", text);
+        }
+    }
+
     #[test]
     fn rows_start_on_their_physical_line() {
         let csv = parse(b"\xef\xbb\xbfphone,note\n+16502530000,\"two\nlines\"\n+16502530001,x\n")
             .unwrap();
         assert_eq!(csv.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 4]);
         assert_eq!(csv.headers[0], "phone");
+        // The issue's file: with CRLF endings the bad row is on line 3, as with LF.
+        for ending in ["\n", "\r\n", "\r"] {
+            let text = ["phone,name", "+14155550132,A", "12,B", ""].join(ending);
+            let csv = parse(text.as_bytes()).unwrap();
+            assert_eq!(csv.rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3]);
+        }
     }
 }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
 
-/// How long a clean stop waits for requests in flight (spec §9).
+/// How long a clean stop waits for requests in flight (docs/api.md §9).
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Everything a request handler needs.
@@ -81,7 +81,7 @@ impl App {
 }
 
 /// Serves the API (and runs the dialer) on `listener` until `shutdown` completes, then stops
-/// cleanly. This is the one place of the stop sequence (spec §9):
+/// cleanly. This is the one place of the stop sequence (docs/api.md §9):
 ///
 /// 1. stop accepting connections;
 /// 2. tell everything that runs beside the server — the dialer — through the `stop` channel
@@ -96,7 +96,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    if let Err(error) = start_dialer(&app, stopped).await {
+    let address = listener.local_addr().ok();
+    if let Err(error) = start_dialer(&app, stopped, address).await {
         tracing::error!("the dialer did not start: {error}");
     }
     let connections = serve_connections(app.clone(), listener, shutdown).await;
@@ -198,16 +199,18 @@ fn connection_error(error: &(dyn std::error::Error + 'static)) {
 }
 
 /// Ends the simulated calls a previous process left up, then starts the dialer of the app's
-/// mode.
+/// mode. `address` is where the server listens (the webhook's default public URL).
 async fn start_dialer(
     app: &App,
     stop: tokio::sync::watch::Receiver<bool>,
-) -> store::StoreResult<()> {
+    address: Option<std::net::SocketAddr>,
+) -> Result<(), String> {
     let clock = app.clock;
     let ended = app
         .store
         .write(move |conn| store::dialing::end_simulated_calls(conn, clock.now()))
-        .await?;
+        .await
+        .map_err(|e| e.to_string())?;
     if ended > 0 {
         tracing::info!("{ended} simulated call(s) left up by the last run ended as failed");
     }
@@ -222,7 +225,22 @@ async fn start_dialer(
             });
         }
         dialer::Mode::Webhook => {
-            tracing::error!("the webhook placer is not built yet; no calls are placed");
+            let webhook = settings
+                .webhook
+                .clone()
+                .ok_or("--dialer webhook needs --webhook-url and --webhook-secret")?;
+            let public_url = webhook.public_url.clone().unwrap_or_else(|| match address {
+                Some(address) if address.ip().is_unspecified() => {
+                    format!("http://127.0.0.1:{}", address.port())
+                }
+                Some(address) => format!("http://{address}"),
+                None => "http://127.0.0.1:8080".into(),
+            });
+            let placer = Arc::new(dialer::webhook::Webhook::new(webhook, public_url, clock)?);
+            tracing::info!("{}", placer.describe());
+            dialer::start(store, clock, settings, wake, stop, |_events| {
+                Arc::new(dialer::webhook::Shared(placer))
+            });
         }
     }
     Ok(())

@@ -27,7 +27,7 @@ pub const WAL_BYTES: &str = "campaignd_wal_bytes";
 pub const ORG_CONTACTS: &str = "campaignd_org_contacts";
 pub const ORG_CALLS_UP: &str = "campaignd_org_calls_up";
 
-// The dialer's series (spec §8), emitted by src/dialer through the same facade.
+// The dialer's series (docs/api.md §8), emitted by src/dialer through the same facade.
 /// Calls up now (contacts locked or in progress), all organisations.
 pub const CALLS_UP: &str = "campaignd_calls_up";
 pub const ATTEMPTS_STARTED: &str = "campaignd_attempts_started_total";

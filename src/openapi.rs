@@ -3,10 +3,11 @@
 //! enforces it. `tests/openapi.rs` checks it against the router; Schemathesis checks the answers.
 
 use crate::api::auth::{self, describe};
+use crate::dialer::webhook::MAX_CONVERSATION_ID;
 use crate::domain::phone::Region;
 use crate::domain::schedule::{DAY_NAMES, MAX_OVERRIDES, MAX_WINDOWS};
 use crate::domain::scope::Scope;
-use crate::domain::status::{CONTACT_STATUSES, CampaignStatus};
+use crate::domain::status::{CONTACT_STATUSES, CampaignStatus, Outcome};
 use crate::domain::time;
 use serde_json::{Map, Value, json};
 
@@ -55,7 +56,7 @@ fn enumeration(names: &[&str]) -> Value {
     json!({"type": "string", "enum": names})
 }
 
-/// The same schema, also accepting `null` (spec §1 "Nullable fields"): `"type": [<t>, "null"]`.
+/// The same schema, also accepting `null` (docs/api.md §1 "Nullable fields"): `"type": [<t>, "null"]`.
 /// `enum` and `format` keywords only constrain values of their own type, so they stay as they are
 /// (an `enum` gains `null`, since it applies to every value).
 fn or_null(mut s: Value) -> Value {
@@ -327,6 +328,15 @@ fn schemas() -> Value {
             })),
             "active_calls": count(),
             "concurrency_limit": int(1, 10_000),
+        })),
+        "AttemptResult": object(&["outcome"], json!({
+            "outcome": enumeration(&Outcome::ALL.map(Outcome::as_str)),
+            "ended_at": described(date_time(), "RFC 3339 with an offset; default now. Not before \
+                the attempt's started_at, not in the future (campaignd's clock)"),
+            "conversation_id": described(
+                json!({"type": "string", "maxLength": MAX_CONVERSATION_ID}),
+                "your telephony's id of the call",
+            ),
         })),
         "ConcurrencySettings": record(json!({
             "organization_id": org_id(),
@@ -762,6 +772,17 @@ fn paths() -> Value {
                 .params(vec![contacts_campaign(), shared_parameter("ContactId")])
                 .ok("204", no_content.clone())
                 .errors(&["NotFound", "Conflict"])
+                .build(),
+        },
+        "/campaign/attempts/{attempt_id}/result": {
+            "post": Op::new("report_attempt_result", "Report how a call placed through the webhook ended", manage)
+                .params(vec![parameter("attempt_id", "path", true, uuid(),
+                    "The attempt's id: `webhook-id` of its delivery (anything else: 404)")])
+                .json_body("AttemptResult")
+                .ok("200", answer("The contact with its attempts, the result applied", "Contact"))
+                .errors(&["NotFound", "Conflict", "PayloadTooLarge", "ValidationError"])
+                .note("The same outcome sent again for an attempt that already ended answers 200 \
+                       (retries are safe); another outcome answers 409.")
                 .build(),
         },
         "/campaign/configurations": {

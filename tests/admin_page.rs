@@ -1,8 +1,8 @@
-//! The admin page (spec §6.2) in a real headless Chromium, driven over WebDriver.
+//! The admin page (docs/api.md §6.2) in a real headless Chromium, driven over WebDriver.
 //!
 //! Each test starts a real campaignd (tests/common), Debian's `/usr/bin/chromedriver` on a free
 //! port and, through it, `/usr/bin/chromium` with a fresh profile. Nothing is downloaded: when the
-//! browser or its driver is missing or does not start, the test fails (it never skips); `.ci/run`
+//! browser or its driver is missing or does not start, the test fails (it never skips); `scripts/test`
 //! installs both.
 //!
 //! Screenshots of the main screens are written to `target/screenshots/`, or to
@@ -54,7 +54,7 @@ impl Browser {
             assert!(
                 Path::new(path).exists(),
                 "{path} is missing: the browser tests need Debian's `chromium` and \
-                 `chromium-driver` (apt-get install chromium chromium-driver; .ci/run installs \
+                 `chromium-driver` (apt-get install chromium chromium-driver; scripts/test installs \
                  them). {what} not found — failing rather than skipping."
             );
         }
@@ -289,8 +289,11 @@ impl Browser {
                 "the page requested {name}, not on {origin}"
             );
         }
-        // Its scripts and styles included.
-        for asset in ["/admin/app.js", "/admin/style.css", "/campaign/campaigns"] {
+        // Its styles, every one of its script modules (the imports worked under the CSP), and
+        // its API calls included.
+        let mut assets = vec!["/admin/style.css".to_string(), "/campaign/campaigns".into()];
+        assets.extend(script_modules().iter().map(|m| format!("/admin/{m}")));
+        for asset in &assets {
             assert!(
                 names
                     .iter()
@@ -299,6 +302,31 @@ impl Browser {
             );
         }
     }
+}
+
+/// The page's script modules, as paths under `static/` ("js/main.js", "js/views/…").
+fn script_modules() -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if path.extension().is_some_and(|e| e == "js") {
+                let relative = path.strip_prefix(root).unwrap();
+                out.push(relative.to_str().unwrap().to_string());
+            }
+        }
+    }
+    // Only the page's own scripts: static/docs/ holds the /docs page, served apart.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let mut modules = Vec::new();
+    walk(&root.join("js"), &root, &mut modules);
+    modules.sort();
+    assert!(
+        modules.contains(&"js/main.js".to_string()),
+        "static/js/main.js among {modules:?}"
+    );
+    modules
 }
 
 fn tail(path: &Path) -> String {
@@ -371,16 +399,29 @@ async fn contact_total(server: &TestServer, key: &str, campaign: &str) -> u64 {
 
 // ------------------------------------------------------------------ tests
 
-/// The page's own headers (spec §6.2), without a browser.
+/// The page's own headers (docs/api.md §6.2), without a browser.
 #[tokio::test]
 async fn admin_page_is_served_with_strict_headers() {
     let server = TestServer::start().await;
-    for (path, content_type) in [
-        ("/admin/", "text/html; charset=utf-8"),
-        ("/admin/index.html", "text/html; charset=utf-8"),
-        ("/admin/app.js", "text/javascript; charset=utf-8"),
-        ("/admin/style.css", "text/css; charset=utf-8"),
-    ] {
+    let mut files = vec![
+        ("/admin/".to_string(), "text/html; charset=utf-8"),
+        ("/admin/index.html".into(), "text/html; charset=utf-8"),
+        ("/admin/style.css".into(), "text/css; charset=utf-8"),
+    ];
+    // Module scripts must come with a JavaScript MIME type, or the browser refuses to run them.
+    for module in script_modules() {
+        files.push((format!("/admin/{module}"), "text/javascript; charset=utf-8"));
+    }
+    // The page starts its modules with `<script type="module">`, from its own origin.
+    let response = server.request(Method::GET, "/admin/").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains(r#"<script type="module" src="js/main.js"></script>"#),
+        "{html}"
+    );
+    for (path, content_type) in files {
+        let path = path.as_str();
         let response = server.request(Method::GET, path).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let h = response.headers();
@@ -690,7 +731,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     b.close().await;
 }
 
-/// The CSV import of spec §6.1 as the page does it: choosing a file runs a dry run (nothing
+/// The CSV import of docs/api.md §6.1 as the page does it: choosing a file runs a dry run (nothing
 /// written), Import writes, and the counts change.
 #[tokio::test]
 async fn csv_upload_dry_run_then_import() {
@@ -778,5 +819,454 @@ async fn csv_upload_dry_run_then_import() {
     assert_eq!(contact_total(&server, &key, &campaign_id).await, 3);
     assert!(!b.displayed("#error-banner").await);
     b.assert_no_persistent_storage().await;
+    b.close().await;
+}
+
+/// An attempt as the dialer writes it into the `attempts` table.
+#[derive(Clone, Copy)]
+struct AttemptRow<'a> {
+    id: &'a str,
+    phone_number: &'a str,
+    status: &'a str,
+    outcome: Option<&'a str>,
+    started_at: &'a str,
+    ended_at: Option<&'a str>,
+    conversation_id: Option<&'a str>,
+}
+
+/// Writes `attempts` (inserted, or updated by id) straight into the database, as the dialer
+/// would, and gives the contact `status` and the matching `attempt_count` (the triggers keep the
+/// stats' counters).
+fn record_attempts(server: &TestServer, contact_id: &str, status: &str, attempts: &[AttemptRow]) {
+    server.admin(|conn| {
+        let seq: i64 = conn.query_row(
+            "SELECT seq FROM contacts WHERE id = ?1",
+            [contact_id],
+            |r| r.get(0),
+        )?;
+        for a in attempts {
+            conn.execute(
+                "INSERT INTO attempts (id, contact_seq, phone_number, conversation_id, status,
+                                       outcome, started_at, ended_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+                     outcome = excluded.outcome, ended_at = excluded.ended_at,
+                     conversation_id = excluded.conversation_id",
+                rusqlite::params![
+                    a.id,
+                    seq,
+                    a.phone_number,
+                    a.conversation_id,
+                    a.status,
+                    a.outcome,
+                    a.started_at,
+                    a.ended_at
+                ],
+            )?;
+        }
+        let (count, last_started): (i64, String) = conn.query_row(
+            "SELECT count(*), max(started_at) FROM attempts WHERE contact_seq = ?1",
+            [seq],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let dialing = matches!(status, "locked" | "in_progress");
+        conn.execute(
+            "UPDATE contacts SET status = ?2, attempt_count = ?3, locked_at = ?4,
+                 dial_at = NULL, updated_at = ?5
+             WHERE seq = ?1",
+            rusqlite::params![
+                seq,
+                status,
+                count,
+                dialing.then_some(&last_started),
+                last_started
+            ],
+        )?;
+        Ok(())
+    });
+}
+
+/// The cells (number, phone number, outcome, duration) of the attempt rows under `css`.
+async fn attempt_cells(b: &Browser, css: &str) -> Value {
+    b.js(&format!(
+        "return Array.prototype.map.call(document.querySelectorAll(\"{css} tr[data-attempt-id]\"), \
+         function (tr) {{ return ['.att-n', '.att-phone', '.att-outcome', '.att-duration'].map(\
+         function (c) {{ return tr.querySelector(c).textContent; }}); }});"
+    ))
+    .await
+}
+
+/// The campaign page while a campaign runs: the dialer's mode in the top bar, calls up against
+/// the organisation's limit, and each contact's attempts (number, phone number, outcome, start,
+/// duration) in the contacts list — all picked up by the automatic refresh, without a click —
+/// and in the contact's own view.
+#[tokio::test]
+async fn attempts_and_calls_up_show_and_refresh_while_active() {
+    let server = TestServer::start().await;
+    let key = server.key("org_a", Scopes::ALL);
+    let campaign_id = campaign_via_api(&server, &key, "Renewals March").await;
+    let contacts = json!({"contacts": [
+        {"external_id": "ada", "phone_numbers": ["+16502530000", "+16502530010"],
+         "data": {"first_name": "Ada"}, "timezone": "America/Los_Angeles"},
+        {"external_id": "grace", "phone_numbers": ["+16502530001"],
+         "data": {"first_name": "Grace"}, "timezone": "America/New_York"},
+        {"external_id": "linus", "phone_numbers": ["+16502530002"],
+         "data": {"first_name": "Linus"}, "timezone": "America/Chicago"}
+    ]});
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/campaign/campaigns/{campaign_id}/contacts"),
+            Some(&key),
+            Some(&contacts),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, list) = server
+        .call(
+            Method::GET,
+            &format!("/campaign/campaigns/{campaign_id}/contacts"),
+            Some(&key),
+            None,
+        )
+        .await;
+    let id_of = |external: &str| {
+        list["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["external_id"] == external)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (ada, grace) = (id_of("ada"), id_of("grace"));
+
+    let b = Browser::start().await;
+    sign_in(&b, &server, &key).await;
+    // The dialer's mode, from /healthz, in the top bar (this server's is off).
+    b.wait_text("#dialer-mode-value", "show the dialer mode", |t| t == "off")
+        .await;
+    assert!(b.displayed("#dialer-mode").await);
+    // A server whose /healthz does not name the dialer (campaignd before the dialer): the page
+    // shows no mode rather than a wrong one, and goes on working. The page's own module is asked
+    // again with /healthz answering the old way.
+    let shown = b
+        .client
+        .execute_async(
+            "var done = arguments[arguments.length - 1]; var real = window.fetch;\
+             window.fetch = function (url, init) { return String(url) === '/healthz' ? \
+               Promise.resolve(new Response('{\"status\":\"ok\"}', {status: 200})) : real(url, init); };\
+             import('/admin/js/dialer.js').then(function (m) { return m.loadDialerMode(); })\
+               .then(function (mode) { window.fetch = real; \
+                 done([mode, document.getElementById('dialer-mode').hidden]); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown, json!([null, true]), "no mode, pill hidden");
+    // Back to this server's answer.
+    let shown = b
+        .client
+        .execute_async(
+            "var done = arguments[arguments.length - 1];\
+             import('/admin/js/dialer.js').then(function (m) { return m.loadDialerMode(); })\
+               .then(function (mode) { done([mode, document.getElementById('dialer-mode').hidden]); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown, json!(["off", false]));
+
+    b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}")))
+        .await;
+    b.wait_text("#stats-total", "count 3 contacts", |t| t == "3")
+        .await;
+    assert_eq!(b.text("#stats-attempts-total").await, "0");
+    assert_eq!(b.text("#stats-active-calls").await, "0");
+    assert_eq!(b.text("#stats-concurrency-limit").await, "10");
+    let note = b.text("#stats-note").await;
+    assert!(note.contains("every 2 seconds"), "{note}");
+    // With the dialer off, an active campaign says why nothing moves.
+    let off = b.text("#dialer-off-note").await;
+    assert!(off.contains("--dialer simulate"), "{off}");
+    b.wait_text("#contacts-list", "list the contacts", |t| {
+        t.contains("linus")
+    })
+    .await;
+    // No attempt yet: nothing to expand.
+    assert_eq!(
+        b.js("return document.querySelectorAll('#contacts-list button[data-toggle-for]').length;")
+            .await,
+        json!(0)
+    );
+
+    // ---- the dialer's work, written as the dialer writes it: Ada was not answered on her first
+    // number, then answered on her second; Grace's call is up.
+    record_attempts(
+        &server,
+        &ada,
+        "completed",
+        &[
+            AttemptRow {
+                id: "0195a1b2-0000-7000-8000-000000000001",
+                phone_number: "+16502530000",
+                status: "failed",
+                outcome: Some("no_answer"),
+                started_at: "2026-03-02T17:00:00.000Z",
+                ended_at: Some("2026-03-02T17:00:25.000Z"),
+                conversation_id: Some("sim_0195a1b2-0000-7000-8000-000000000001"),
+            },
+            AttemptRow {
+                id: "0195a1b2-0000-7000-8000-000000000002",
+                phone_number: "+16502530010",
+                status: "completed",
+                outcome: Some("answered"),
+                started_at: "2026-03-03T18:30:00.000Z",
+                ended_at: Some("2026-03-03T18:32:05.000Z"),
+                conversation_id: Some("<b>conv</b>"),
+            },
+        ],
+    );
+    let grace_call = AttemptRow {
+        id: "0195a1b2-0000-7000-8000-000000000003",
+        phone_number: "+16502530001",
+        status: "in_progress",
+        outcome: None,
+        started_at: "2026-03-03T18:31:00.000Z",
+        ended_at: None,
+        conversation_id: Some("sim_0195a1b2-0000-7000-8000-000000000003"),
+    };
+    record_attempts(&server, &grace, "in_progress", &[grace_call]);
+
+    // The page picks it all up by itself (the campaign is active): no click on Refresh.
+    b.wait_text("#stats-attempts-total", "count 3 attempts", |t| t == "3")
+        .await;
+    b.wait_text("#stats-active-calls", "count 1 call up", |t| t == "1")
+        .await;
+    assert_eq!(b.text("#stats-concurrency-limit").await, "10");
+    assert_eq!(b.text("#stats-completed").await, "1");
+    assert_eq!(b.text("#stats-in-progress").await, "1");
+    assert_eq!(b.text("#stats-attempts-avg").await, "1.00");
+    let bar = b
+        .js("return document.getElementById('stats-calls-bar').style.width;")
+        .await;
+    assert_eq!(bar, json!("10%"), "calls up meter at 1 of 10");
+
+    // ---- Ada's attempts, expanded in the list
+    let toggle = format!("#contacts-list button[data-toggle-for='{ada}']");
+    b.wait_displayed(&toggle).await;
+    assert_eq!(b.text(&toggle).await, "2 ▸");
+    b.click(&toggle).await;
+    let ada_rows = format!("#contacts-list tr.attempts-row[data-attempts-for='{ada}']");
+    b.wait_displayed(&ada_rows).await;
+    assert_eq!(
+        attempt_cells(&b, &ada_rows).await,
+        json!([
+            ["1", "+16502530000", "no_answer", "25 s"],
+            ["2", "+16502530010", "answered", "2 min 5 s"]
+        ])
+    );
+    // Each start is there, as a <time> of the stored instant.
+    let starts = b
+        .js(&format!(
+            "return Array.prototype.map.call(document.querySelectorAll(\"{ada_rows} .att-started time\"), \
+             function (t) {{ return t.getAttribute('datetime'); }});"
+        ))
+        .await;
+    assert_eq!(
+        starts,
+        json!(["2026-03-02T17:00:00.000Z", "2026-03-03T18:30:00.000Z"])
+    );
+    assert_eq!(
+        b.js(&format!(
+            "return document.querySelector(\"{toggle}\").getAttribute('aria-expanded');"
+        ))
+        .await,
+        json!("true")
+    );
+
+    // ---- Grace's call, up
+    let grace_toggle = format!("#contacts-list button[data-toggle-for='{grace}']");
+    b.click(&grace_toggle).await;
+    let grace_rows = format!("#contacts-list tr.attempts-row[data-attempts-for='{grace}']");
+    b.wait_displayed(&grace_rows).await;
+    assert_eq!(
+        attempt_cells(&b, &grace_rows).await,
+        json!([["1", "+16502530001", "in progress", "in progress"]])
+    );
+    b.js(
+        "document.getElementById('contacts-list').closest('.card').scrollIntoView(); return null;",
+    )
+    .await;
+    b.screenshot("contact-attempts").await;
+
+    // ---- Grace's call ends (busy): the next refresh shows it, and the rows stay expanded.
+    let ended = AttemptRow {
+        status: "failed",
+        outcome: Some("busy"),
+        ended_at: Some("2026-03-03T18:31:40.000Z"),
+        ..grace_call
+    };
+    record_attempts(&server, &grace, "pending", &[ended]);
+    b.wait_text("#stats-active-calls", "count no call up", |t| t == "0")
+        .await;
+    let (page, rows) = (&b, grace_rows.as_str());
+    b.wait_until("Grace's attempt to show its end", || async move {
+        attempt_cells(page, rows).await == json!([["1", "+16502530001", "busy", "40 s"]])
+    })
+    .await;
+    assert!(b.displayed(&ada_rows).await, "Ada's attempts stay expanded");
+    // Folding them away.
+    b.click(&toggle).await;
+    b.wait_hidden(&ada_rows).await;
+    assert!(!b.displayed("#error-banner").await);
+
+    // ---- Ada's own view lists the same attempts, with their ends and conversations
+    b.click(&format!(
+        "#contacts-list tr[data-contact-id='{ada}'] a.rowlink"
+    ))
+    .await;
+    b.wait_displayed("#view-contact").await;
+    b.wait_text("#contact-title", "name the contact", |t| t == "Contact ada")
+        .await;
+    b.wait_text("#contact-attempts", "list the attempts", |t| {
+        t.contains("answered")
+    })
+    .await;
+    assert_eq!(
+        attempt_cells(&b, "#contact-attempts").await,
+        json!([
+            ["1", "+16502530000", "no_answer", "25 s"],
+            ["2", "+16502530010", "answered", "2 min 5 s"]
+        ])
+    );
+    // A conversation id from the API is text, never markup.
+    let conversation = b
+        .text("#contact-attempts tr:nth-child(2) .att-conversation")
+        .await;
+    assert_eq!(conversation, "<b>conv</b>");
+    assert_eq!(
+        b.js("return document.querySelectorAll('#contact-attempts b').length;")
+            .await,
+        json!(0)
+    );
+
+    // ---- paused: the page stops refreshing, and says so
+    b.click("#contact-back").await;
+    b.wait_displayed("#view-campaign").await;
+    b.wait_displayed("#btn-pause").await;
+    b.click("#btn-pause").await;
+    b.wait_text("#campaign-status", "become paused", |t| t == "paused")
+        .await;
+    let note = b.text("#stats-note").await;
+    assert!(note.contains("off while the campaign is paused"), "{note}");
+    assert!(!b.displayed("#dialer-off-note").await);
+    assert!(!b.displayed("#error-banner").await);
+    b.assert_no_persistent_storage().await;
+    b.close().await;
+}
+
+/// With the simulator dialing on a fast clock (a minute per second), the page shows what the
+/// real dialer does, by itself: the mode, the calls up against the limit while they last, then
+/// each contact's answered attempt with its duration.
+#[tokio::test]
+async fn simulated_calls_show_up_on_the_page_as_they_happen() {
+    use campaignd::dialer::{self, Mode, simulate};
+    use campaignd::domain::clock::Clock;
+
+    let settings = dialer::Settings {
+        mode: Mode::Simulate,
+        simulation: simulate::Settings {
+            outcomes: "answered=1".parse().unwrap(),
+            // Ten minutes of campaignd's clock: ten seconds on the page.
+            call_seconds: "600-600".parse().unwrap(),
+            seed: Some(7),
+        },
+        ..dialer::Settings::default()
+    };
+    let clock = Clock::started("2026-03-04T19:00:00Z".parse().unwrap(), 60.0);
+    let server = TestServer::start_with(clock, settings).await;
+    let key = server.key("org_a", Scopes::ALL);
+    let all_week = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+    let (status, config) = server
+        .call(
+            Method::POST,
+            "/campaign/configurations",
+            Some(&key),
+            Some(&json!({"name": "Always", "default_timezone": "America/Los_Angeles",
+                         "default_windows": [{"days": all_week, "start": "00:00", "end": "23:59"}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{config}");
+    let (status, campaign) = server
+        .call(
+            Method::POST,
+            "/campaign/campaigns",
+            Some(&key),
+            Some(&json!({"name": "Simulated", "configuration_id": config["id"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    let campaign_id = campaign["id"].as_str().unwrap().to_string();
+
+    let b = Browser::start().await;
+    sign_in(&b, &server, &key).await;
+    b.wait_text("#dialer-mode-value", "show the dialer mode", |t| {
+        t == "simulate"
+    })
+    .await;
+    b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}")))
+        .await;
+    b.wait_text("#stats-total", "count no contacts", |t| t == "0")
+        .await;
+    assert!(!b.displayed("#dialer-off-note").await);
+
+    let contacts: Vec<Value> = (0..3)
+        .map(|i| json!({"external_id": format!("s{i}"), "phone_numbers": [format!("+1650253000{i}")]}))
+        .collect();
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/campaign/campaigns/{campaign_id}/contacts"),
+            Some(&key),
+            Some(&json!({ "contacts": contacts })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The three calls up, against the organisation's limit of 10 — no click needed.
+    b.wait_text("#stats-active-calls", "count 3 calls up", |t| t == "3")
+        .await;
+    assert_eq!(b.text("#stats-concurrency-limit").await, "10");
+    assert_eq!(b.text("#stats-attempts-total").await, "3");
+    // Then all answered, each attempt with its ten minutes.
+    b.wait_text("#stats-completed", "count 3 completed", |t| t == "3")
+        .await;
+    b.wait_text("#stats-active-calls", "count no call up", |t| t == "0")
+        .await;
+    let toggles = b
+        .js("return Array.prototype.map.call(document.querySelectorAll('#contacts-list button[data-toggle-for]'), \
+             function (t) { return t.dataset.toggleFor; });")
+        .await;
+    let toggles = toggles.as_array().unwrap().clone();
+    assert_eq!(toggles.len(), 3, "{toggles:?}");
+    for id in &toggles {
+        let id = id.as_str().unwrap();
+        b.click(&format!("#contacts-list button[data-toggle-for='{id}']"))
+            .await;
+        let rows = format!("#contacts-list tr.attempts-row[data-attempts-for='{id}']");
+        b.wait_displayed(&rows).await;
+        let cells = attempt_cells(&b, &rows).await;
+        let cells = cells.as_array().unwrap();
+        assert_eq!(cells.len(), 1, "{cells:?}");
+        assert_eq!(cells[0][0], "1");
+        assert_eq!(cells[0][2], "answered");
+        // The loop ends a call within its pass, so a few seconds of the fast clock may be added.
+        let duration = cells[0][3].as_str().unwrap();
+        assert!(duration.starts_with("10 min "), "{duration}");
+    }
+    assert!(!b.displayed("#error-banner").await);
     b.close().await;
 }

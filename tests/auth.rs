@@ -1,4 +1,4 @@
-//! Spec §2: credentials, organisations and scopes, over HTTP.
+//! docs/api.md §2: credentials, organisations and scopes, over HTTP.
 
 mod common;
 
@@ -7,7 +7,7 @@ use common::TestServer;
 use reqwest::Method;
 use serde_json::json;
 
-/// Credential changes must apply within one second (spec §2): wait exactly that long.
+/// Credential changes must apply within one second (docs/api.md §2): wait exactly that long.
 const WITHIN_A_SECOND: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[tokio::test]
@@ -114,7 +114,7 @@ async fn personal_tokens_need_the_organisation_header_and_membership() {
             .contains(&json!("America/New_York"))
     );
 
-    // Membership changes apply within a second (spec §2).
+    // Membership changes apply within a second (docs/api.md §2).
     server.admin(|conn| campaignd::store::credentials::remove_membership(conn, "ada", "org_a"));
     tokio::time::sleep(WITHIN_A_SECOND).await;
     assert_eq!(get(Some("org_a")).await.0, 403);
@@ -313,7 +313,7 @@ async fn unknown_routes_and_methods() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 405);
-    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_eq!(response.headers()["allow"], "GET, HEAD, POST");
     assert_eq!(
         response.json::<serde_json::Value>().await.unwrap(),
         json!({"detail": "Method Not Allowed"})

@@ -1,4 +1,4 @@
-//! Spec §3, §4.1, §5.1: campaigns over HTTP — create, list, get, update, lifecycle.
+//! docs/api.md §3, §4.1, §5.1: campaigns over HTTP — create, list, get, update, lifecycle.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Spec §4.2, §5.4, §5.5 and §5.6: configurations, timezones and concurrency settings, over HTTP.
+//! docs/api.md §4.2, §5.4, §5.5 and §5.6: configurations, timezones and concurrency settings, over HTTP.
 
 mod common;
 

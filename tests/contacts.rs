@@ -1,4 +1,4 @@
-//! Spec §4.3, §5.2, §5.3: contact upsert, list, get, delete, ad-hoc contacts and stats.
+//! docs/api.md §4.3, §5.2, §5.3: contact upsert, list, get, delete, ad-hoc contacts and stats.
 
 mod common;
 
@@ -121,7 +121,7 @@ async fn one_bad_number_among_500_writes_nothing_and_is_named() {
     );
     assert_eq!(
         body["detail"][0]["msg"],
-        "'12' is not a valid phone number for region US"
+        "'12' is not a valid phone number for region US: too short"
     );
     assert_eq!(body["detail"][0]["input"], "12");
     assert_eq!(list(&server, &key, &id, "").await["total"], 0);
@@ -398,6 +398,60 @@ async fn scheduled_at_is_read_in_the_contacts_timezone_and_returned_in_utc() {
         listed["contacts"][0]["next_attempt_at"],
         "2026-12-01T17:00:00.000Z"
     );
+}
+
+/// What libphonenumber accepts is accepted (Russian 8-800, extensions, other scripts' digits),
+/// and each refusal names its real problem.
+#[tokio::test]
+async fn ad_hoc_numbers_are_read_as_libphonenumber_reads_them() {
+    let server = TestServer::start().await;
+    let key = server.key("org_a", Scopes::ALL);
+    let path = "/campaign/campaigns/default/contacts";
+    let body = contacts(vec![json!({"external_id": "ru", "phone_numbers": [
+        "+7 800 123-45-67", "+1 650-253-0000 ext. 12", "＋４４ ２０ ７０３１ ３０００"
+    ]})]);
+    let (status, answer) = server
+        .call(Method::POST, path, Some(&key), Some(&body))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let (_, contact) = server
+        .call(Method::GET, &format!("{path}/ru"), Some(&key), None)
+        .await;
+    assert_eq!(
+        contact["phone_numbers"],
+        json!(["+78001234567", "+16502530000", "+442070313000"])
+    );
+
+    let refused = [
+        (
+            "650 253 0000",
+            "'650 253 0000' is not a valid phone number: it must start with '+' and its country code (there is no region to read it in)",
+        ),
+        (
+            "+7 800 123-45",
+            "'+7 800 123-45' is not a valid phone number for +7 (RU): too short",
+        ),
+        (
+            "+999 123 456",
+            "'+999 123 456' is not a valid phone number: unknown country calling code",
+        ),
+        (
+            "+1 201 055 0100",
+            "'+1 201 055 0100' is not a valid phone number for +1 (US)",
+        ),
+        ("n/a", "'n/a' is not a phone number"),
+    ];
+    for (raw, msg) in refused {
+        let body = contacts(vec![json!({"phone_numbers": [raw]})]);
+        let (status, answer) = server
+            .call(Method::POST, path, Some(&key), Some(&body))
+            .await;
+        assert_eq!(status, 422, "{raw}: {answer}");
+        assert_eq!(answer["detail"][0]["msg"], msg, "{raw}");
+        assert_eq!(answer["detail"][0]["input"], raw);
+    }
+    let (_, listed) = server.call(Method::GET, path, Some(&key), None).await;
+    assert_eq!(listed["total"], 1, "nothing refused was written");
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Spec §6.1: CSV import over HTTP, and `campaignd import` on the real binary.
+//! docs/api.md §6.1: CSV import over HTTP, and `campaignd import` on the real binary.
 
 mod common;
 
@@ -123,7 +123,7 @@ async fn a_bad_row_is_422_at_its_line_and_nothing_is_written() {
     assert_eq!(locs(&body), ["body.4.phone"]);
     assert_eq!(
         body["detail"][0]["msg"],
-        "'12' is not a valid phone number for region US"
+        "'12' is not a valid phone number for region US: too short"
     );
     assert_eq!(contacts(&server, &key, &id).await["total"], 0);
 
@@ -140,7 +140,7 @@ async fn a_bad_row_is_422_at_its_line_and_nothing_is_written() {
     );
     assert_eq!(
         report["errors"],
-        json!([{"line": 4, "column": "phone", "msg": "'12' is not a valid phone number for region US"}])
+        json!([{"line": 4, "column": "phone", "msg": "'12' is not a valid phone number for region US: too short"}])
     );
     assert_eq!(contacts(&server, &key, &id).await["total"], 0);
 
@@ -285,6 +285,36 @@ async fn a_hundred_thousand_rows_import_in_one_request() {
     assert_eq!((status, locs(&body)), (422, vec!["body".to_string()]));
 }
 
+/// Line numbers are the file's physical lines whatever its line endings (the issue's file: with
+/// `\r\n` the bad row was reported at line 2).
+#[tokio::test]
+async fn line_numbers_are_physical_lines_for_every_line_ending() {
+    let server = TestServer::start().await;
+    let key = server.key("org_a", Scopes::ALL);
+    let id = campaign(&server, &key).await;
+    for ending in ["\n", "\r\n", "\r"] {
+        let csv = ["phone,name", "+14155550132,A", "12,B"].join(ending);
+        let (status, body) = import(&server, &key, &id, "", csv.clone()).await;
+        assert_eq!(
+            (status, locs(&body)),
+            (422, vec!["body.3.phone".to_string()]),
+            "{ending:?}"
+        );
+        let (status, report) = import(&server, &key, &id, "dry_run=true", csv).await;
+        assert_eq!(status, 200);
+        assert_eq!(report["errors"][0]["line"], 3, "{ending:?}");
+    }
+    // Mixed endings, a BOM, a blank line and a quoted field over three lines of its own.
+    let csv = "\u{feff}phone,note\r\n+14155550132,\"a\r\nb\rc\"\n\r\n+14155550133,x\r12,y";
+    let (status, report) = import(&server, &key, &id, "dry_run=true", csv).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report["errors"],
+        json!([{"line": 7, "column": "phone", "msg": "'12' is not a valid phone number for region US: too short"}])
+    );
+    assert_eq!(contacts(&server, &key, &id).await["total"], 0);
+}
+
 #[tokio::test]
 async fn the_import_command_writes_to_the_database() {
     let server = TestServer::start().await;
@@ -308,9 +338,14 @@ async fn the_import_command_writes_to_the_database() {
             .output()
             .unwrap()
     };
-    let refused = run(&[]);
-    assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("line 3"));
+    for ending in ["\r\n", "\r", "\n"] {
+        let csv = ["external_id,phone", "x,650 253 0000", "y,nope", ""].join(ending);
+        std::fs::write(&file, csv).unwrap();
+        let refused = run(&[]);
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("line 3"), "{ending:?}: {stderr}");
+    }
     assert_eq!(contacts(&server, &key, &id).await["total"], 0);
     let done = run(&["--skip-invalid"]);
     assert!(

@@ -1,6 +1,7 @@
-//! The OpenAPI document (spec §6) against the real router: every operation of the spec is there
+//! The OpenAPI document (docs/api.md §6) against the real router: every operation there is in it
 //! once, and every path and method it lists is exactly what the server routes (405 + `Allow`
-//! elsewhere), so the document and the router cannot drift apart silently.
+//! elsewhere), so the document and the router cannot drift apart silently. HEAD is not in the
+//! document (FastAPI does not list it either): it is answered wherever GET is, and `Allow` says so.
 
 mod common;
 
@@ -9,7 +10,8 @@ use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-const SPEC_OPERATIONS: [&str; 21] = [
+const SPEC_OPERATIONS: [&str; 22] = [
+    "report_attempt_result",
     "create_campaign",
     "list_campaigns",
     "get_campaign",
@@ -33,7 +35,7 @@ const SPEC_OPERATIONS: [&str; 21] = [
     "import_contacts_csv",
 ];
 
-const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+const METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 
 async fn document(server: &TestServer) -> Value {
     let (status, doc) = server
@@ -79,7 +81,7 @@ async fn the_document_is_public_and_names_every_spec_operation_once() {
     let unique: BTreeSet<&str> = ids.iter().copied().collect();
     assert_eq!(unique.len(), ids.len(), "duplicate operationIds: {ids:?}");
 
-    // The credential rules of spec §2, per operation.
+    // The credential rules of docs/api.md §2, per operation.
     for (path, method, op) in &ops {
         let public = path == "/healthz" || path == "/metrics" || path == "/campaign/openapi.json";
         let expected = if public {
@@ -115,6 +117,7 @@ fn sample(template: &str) -> String {
             "{config_id}" => "0b6f2a52-8a2e-4f0b-b2b4-3d5f3b6f8c21",
             "{id}" => "sample-campaign",
             "{contact_id}" => "sample-contact",
+            "{attempt_id}" => "0190a000-0000-7000-8000-000000000000",
             s if s.starts_with('{') => panic!("no sample value for {s} in {template}"),
             s => s,
         })
@@ -142,11 +145,14 @@ async fn every_documented_path_answers_exactly_the_documented_methods() {
         let path = sample(template);
         // A concrete path may match several templates (`…/contacts/import` is also a contact
         // whose external_id is `import`): it answers the methods of all of them.
-        let documented: BTreeSet<&str> = ops
+        let mut documented: BTreeSet<&str> = ops
             .iter()
             .filter(|(t, _, _)| matches(t, &path))
             .map(|(_, method, _)| method.as_str())
             .collect();
+        if documented.contains("GET") {
+            documented.insert("HEAD");
+        }
         for method in METHODS {
             let response = server
                 .request(Method::from_bytes(method.as_bytes()).unwrap(), &path)
@@ -167,7 +173,9 @@ async fn every_documented_path_answers_exactly_the_documented_methods() {
                 );
             } else {
                 assert_eq!(status, 405, "{method} {path} is not documented: {body}");
-                assert_eq!(body["detail"], "Method Not Allowed");
+                if method != "HEAD" {
+                    assert_eq!(body["detail"], "Method Not Allowed");
+                }
                 let allowed: BTreeSet<&str> = allow
                     .as_deref()
                     .expect("a 405 carries Allow")
@@ -203,5 +211,106 @@ async fn documented_operations_without_a_credential_answer_401_with_bearer() {
             .unwrap();
         assert_eq!(response.status().as_u16(), 401, "{method} {template}");
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    }
+}
+
+/// HEAD answers every GET route exactly as GET does (status and headers, with or without a
+/// credential, found or not), with no body.
+#[tokio::test]
+async fn head_is_get_without_the_body_on_every_get_route() {
+    let server = TestServer::start().await;
+    let key = server.key("org_a", campaignd::domain::scope::Scopes::ALL);
+    let config = serde_json::json!({"name": "c", "default_country_code": "US"});
+    let (_, config) = server
+        .call(
+            Method::POST,
+            "/campaign/configurations",
+            Some(&key),
+            Some(&config),
+        )
+        .await;
+    let campaign = serde_json::json!({"name": "c", "configuration_id": config["id"], "external_id": "sample-campaign"});
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/campaign/campaigns",
+            Some(&key),
+            Some(&campaign),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let contact = serde_json::json!({"contacts": [{"external_id": "sample-contact", "phone_numbers": ["+16502530000"]}]});
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/campaign/campaigns/sample-campaign/contacts",
+            Some(&key),
+            Some(&contact),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let doc = document(&server).await;
+    let mut paths: Vec<String> = operations(&doc)
+        .into_iter()
+        .filter(|(_, method, _)| method == "GET")
+        .map(|(template, _, _)| sample(&template))
+        .collect();
+    paths.extend(
+        [
+            "/",
+            "/admin",
+            "/admin/",
+            "/campaign/campaigns/nope",
+            "/campaign/configurations?limit=x",
+        ]
+        .map(String::from),
+    );
+    paths.push(format!(
+        "/campaign/configurations/{}",
+        config["id"].as_str().unwrap()
+    ));
+    let mut statuses = BTreeSet::new();
+    for path in &paths {
+        for credential in [Some(&key), None] {
+            let send = |method: Method| {
+                let request = server.request(method, path);
+                match credential {
+                    Some(key) => request.bearer_auth(key),
+                    None => request,
+                }
+                .send()
+            };
+            let get = send(Method::GET).await.unwrap();
+            let head = send(Method::HEAD).await.unwrap();
+            let what = format!(
+                "{path} with{} a credential",
+                if credential.is_some() { "" } else { "out" }
+            );
+            assert_eq!(head.status(), get.status(), "{what}");
+            statuses.insert(get.status().as_u16());
+            let without_date = |headers: &reqwest::header::HeaderMap| {
+                let mut headers = headers.clone();
+                headers.remove("date");
+                format!("{headers:?}")
+            };
+            assert_eq!(
+                without_date(head.headers()),
+                without_date(get.headers()),
+                "{what}"
+            );
+            assert!(
+                head.bytes().await.unwrap().is_empty(),
+                "{what}: HEAD has no body"
+            );
+            assert!(
+                !get.bytes().await.unwrap().is_empty(),
+                "{what}: GET has one"
+            );
+        }
+    }
+    // The comparison covered answers of every kind.
+    for status in [200, 401, 404, 422] {
+        assert!(statuses.contains(&status), "no {status} among {statuses:?}");
     }
 }

@@ -1,4 +1,4 @@
-//! Operations through the real binary (spec §9): `backup` and `check` beside a running server,
+//! Operations through the real binary (docs/api.md §9): `backup` and `check` beside a running server,
 //! the one-server lock, the clean stop on SIGTERM (and the second signal), and `GET /metrics`.
 
 use reqwest::Client;

@@ -1,12 +1,14 @@
-# Sourced by scripts: start target/debug/campaignd on a free port over a throw-away database.
+# Sourced by scripts: start the debug build of campaignd on a free port over a throw-away database.
 #   start_campaignd KEY LOG   (serve flags may be added in CAMPAIGND_EXTRA_ARGS)
 #                             sets CAMPAIGND_PID and CAMPAIGND_URL (http://127.0.0.1:<port>),
 #                             returns once /healthz answers; stop_campaignd stops it.
 
 start_campaignd() {
     local key=$1 log=$2
-    [[ -x target/debug/campaignd ]] || cargo build --quiet
-    target/debug/campaignd serve --ephemeral --listen 127.0.0.1:0 --synchronous normal \
+    # Where cargo builds (CARGO_TARGET_DIR lets a fresh clone reuse another checkout's build).
+    local bin="${CARGO_TARGET_DIR:-target}/debug/campaignd"
+    [[ -x "$bin" ]] || cargo build --quiet
+    "$bin" serve --ephemeral --listen 127.0.0.1:0 --synchronous normal \
         --bootstrap-key "$key" ${CAMPAIGND_EXTRA_ARGS:-} >"$log" 2>&1 &
     CAMPAIGND_PID=$!
     CAMPAIGND_URL=""

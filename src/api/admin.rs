@@ -1,10 +1,11 @@
-//! The embedded admin page (spec §6.2): static files from `static/`, with strict headers.
+//! The embedded admin page (docs/api.md §6.2): static files from `static/`, with strict headers.
 
 use rust_embed::RustEmbed;
 use warp::http::{Response, StatusCode};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
+#[exclude = "docs/*"] // the /docs page and its vendored Swagger UI: src/api/docs.rs
 struct Assets;
 
 pub fn redirect_to_admin() -> warp::reply::Response {

@@ -1,4 +1,4 @@
-//! Credentials → the organisation a request acts for, and its scopes (spec §2).
+//! Credentials → the organisation a request acts for, and its scopes (docs/api.md §2).
 
 use super::error::{ApiError, ApiResult};
 use crate::domain::clock::Clock;
@@ -37,9 +37,10 @@ pub struct Caller {
     pub org: String,
 }
 
-/// Checks the credential, organisation and scope, in the spec's order. What a credential resolves
-/// to is cached for less than a second (spec §2 allows up to one), so revocations, expiry and
-/// membership changes apply within a second while hot clients cost no database read.
+/// Checks the credential, organisation and scope, in the order of docs/api.md §1.2. What a
+/// credential resolves to is cached for less than a second (docs/api.md §2: within one), so
+/// revocations, expiry and membership changes apply within a second while hot clients cost no
+/// database read.
 pub async fn authorize(
     store: &Store,
     clock: Clock,
@@ -84,7 +85,7 @@ pub async fn authorize(
 }
 
 /// The organisation a credential acts for with the `X-Anyreach-Org` header it came with, and its
-/// scopes there; or the 401/403 that the spec gives.
+/// scopes there; or the 401/403 of docs/api.md §2.
 fn resolve(
     conn: &rusqlite::Connection,
     credential: &Credential,

@@ -490,7 +490,7 @@ fn average(attempts: i64, contacts: i64) -> f64 {
         .expect("a formatted float parses")
 }
 
-/// `POST …/contacts/import`: a CSV file as the body (spec §6.1).
+/// `POST …/contacts/import`: a CSV file as the body (docs/api.md §6.1).
 pub async fn import(
     ctx: Ctx<'_>,
     id: &str,

@@ -4,10 +4,12 @@
 //! are exactly the contract's.
 
 mod admin;
+mod attempts;
 pub mod auth;
 mod campaigns;
 mod configurations;
 mod contacts;
+mod docs;
 pub mod error;
 mod settings;
 pub mod validate;
@@ -24,7 +26,7 @@ use validate::{Checker, Loc};
 use warp::Filter;
 use warp::http::{HeaderMap, Method, StatusCode};
 
-/// Largest request body (spec §1).
+/// Largest request body (docs/api.md §1).
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
 
 type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, warp::Error>> + Send>>;
@@ -112,6 +114,8 @@ enum Route {
     Metrics,
     Root,
     Admin(String),
+    DocsPage,
+    Docs(String),
     OpenApi,
     Timezones,
     ConcurrencySettings,
@@ -124,6 +128,7 @@ enum Route {
     ContactsImport(String),
     Contact(String, String),
     Stats(String),
+    AttemptResult(String),
 }
 
 impl Route {
@@ -136,6 +141,8 @@ impl Route {
             Route::Metrics => "/metrics",
             Route::Root => "/",
             Route::Admin(_) => "/admin/{file}",
+            Route::DocsPage => "/docs",
+            Route::Docs(_) => "/docs/{file}",
             Route::OpenApi => "/campaign/openapi.json",
             Route::Timezones => "/campaign/timezones",
             Route::ConcurrencySettings => "/campaign/concurrency-settings",
@@ -150,6 +157,7 @@ impl Route {
             Route::ContactsImport(_) => "/campaign/campaigns/{campaign_id}/contacts/import",
             Route::Contact(..) => "/campaign/campaigns/{campaign_id}/contacts/{contact_id}",
             Route::Stats(_) => "/campaign/campaigns/{campaign_id}/stats",
+            Route::AttemptResult(_) => "/campaign/attempts/{attempt_id}/result",
         }
     }
 }
@@ -164,7 +172,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
     const POST: &[Method] = &[Method::POST];
     let strs: Vec<&str> = segments.iter().map(String::as_str).collect();
     // A path parameter is never empty: `/campaign/campaigns/` (trailing slash) is another path,
-    // a 404, not the campaign "" (spec §1).
+    // a 404, not the campaign "" (docs/api.md §1).
     if strs.first() == Some(&"campaign") && strs.contains(&"") {
         return None;
     }
@@ -174,6 +182,8 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
         ["metrics"] => (Route::Metrics, GET),
         [""] | ["admin"] => (Route::Root, GET),
         ["admin", rest @ ..] => (Route::Admin(rest.join("/")), GET),
+        ["docs"] => (Route::DocsPage, GET),
+        ["docs", rest @ ..] => (Route::Docs(rest.join("/")), GET),
         ["campaign", "openapi.json"] => (Route::OpenApi, GET),
         ["campaign", "timezones"] => (Route::Timezones, GET),
         ["campaign", "concurrency-settings"] => {
@@ -200,16 +210,29 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
         ["campaign", "campaigns", _, "contacts", _] => {
             (Route::Contact(id(2), id(4)), &[Method::GET, Method::DELETE])
         }
+        ["campaign", "attempts", _, "result"] => (Route::AttemptResult(id(2)), POST),
         _ => return None,
     })
 }
 
-/// What each route and method asks of the caller (spec §2).
+/// The `Allow` header of a 405: the route's methods, with HEAD wherever GET is.
+fn allowed(methods: &'static [Method]) -> Vec<&'static str> {
+    methods
+        .iter()
+        .flat_map(|m| match *m {
+            Method::GET => vec!["GET", "HEAD"],
+            _ => vec![m.as_str()],
+        })
+        .collect()
+}
+
+/// What each route and method asks of the caller (docs/api.md §2).
 fn access(route: &Route, method: &Method) -> Access {
     match route {
         Route::Health | Route::Metrics | Route::Root | Route::Admin(_) | Route::OpenApi => {
             Access::Public
         }
+        Route::DocsPage | Route::Docs(_) => Access::Public,
         Route::Timezones => Access::AnyCredential,
         Route::ConcurrencySettings if method == Method::GET => Access::Org(auth::CONCURRENCY_READ),
         Route::ConcurrencySettings => Access::Org(auth::CONCURRENCY_MANAGE),
@@ -262,12 +285,14 @@ async fn dispatch(
         .filter(|(route, _)| app.metrics.enabled || !matches!(route, Route::Metrics))
         .ok_or(ApiError::NotFound("Not Found"))?;
     *template = route.template();
-    let method = request.method.clone();
-    // HEAD is answered like GET by hyper's rules for bodies; we do not advertise it.
+    // HEAD is GET without the body (RFC 9110 §9.3.2): the GET handler answers, and hyper sends
+    // its status and headers (Content-Length included) but never the body of a HEAD response.
+    let method = match request.method.clone() {
+        Method::HEAD if methods.contains(&Method::GET) => Method::GET,
+        method => method,
+    };
     if !methods.contains(&method) {
-        return Err(ApiError::MethodNotAllowed(
-            methods.iter().map(Method::as_str).collect(),
-        ));
+        return Err(ApiError::MethodNotAllowed(allowed(methods)));
     }
     let caller = auth::authorize(
         &app.store,
@@ -286,6 +311,8 @@ async fn dispatch(
         (Route::Metrics, _) => settings::metrics(ctx).await,
         (Route::Root, _) => Ok(admin::redirect_to_admin()),
         (Route::Admin(file), _) => Ok(admin::serve(&file)),
+        (Route::DocsPage, _) => Ok(docs::page()),
+        (Route::Docs(file), _) => Ok(docs::file(&file)),
         (Route::OpenApi, _) => Ok(json_response(StatusCode::OK, crate::openapi::document())),
         (Route::Timezones, _) => Ok(settings::timezones()),
         (Route::ConcurrencySettings, Method::GET) => settings::get_concurrency(ctx).await,
@@ -310,6 +337,7 @@ async fn dispatch(
         (Route::ContactsImport(id), _) => contacts::delete(ctx, &id, "import").await,
         (Route::Contact(id, contact), Method::GET) => contacts::get(ctx, &id, &contact).await,
         (Route::Contact(id, contact), _) => contacts::delete(ctx, &id, &contact).await,
+        (Route::AttemptResult(id), _) => attempts::report_result(ctx, &id, request).await,
     }
 }
 

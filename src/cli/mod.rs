@@ -50,8 +50,8 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
         .map_or(db.to_path_buf(), |dir| dir.path().join("campaignd.db"));
 
     let clock = args.clock()?;
-    let dialer = args.dialer();
-    // One server per database (spec §9); held until this function returns.
+    let dialer = args.dialer()?;
+    // One server per database (docs/api.md §9); held until this function returns.
     let _lock = store::maintenance::lock_server(&db)?;
     let store = store::Store::open_with(&db, args.synchronous, args.checkpoint)?;
     let mut conn = open(&db)?;

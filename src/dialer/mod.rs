@@ -5,6 +5,7 @@
 
 pub mod simulate;
 pub mod slots;
+pub mod webhook;
 
 use crate::domain::clock::Clock;
 use crate::domain::status::Outcome;
@@ -42,6 +43,8 @@ pub struct Settings {
     /// An attempt still in progress after this long ends `failed`.
     pub max_call: SignedDuration,
     pub simulation: simulate::Settings,
+    /// The webhook placer's; required in `Mode::Webhook`.
+    pub webhook: Option<webhook::Settings>,
 }
 
 impl Default for Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             global_concurrency: 50,
             max_call: SignedDuration::from_mins(120),
             simulation: simulate::Settings::default(),
+            webhook: None,
         }
     }
 }

@@ -90,7 +90,7 @@ fn by_external_id(
         .optional()?)
 }
 
-/// A path's `{id}` (spec §3): a campaign UUID of the organisation first, then its external_id.
+/// A path's `{id}` (docs/api.md §3): a campaign UUID of the organisation first, then its external_id.
 pub fn resolve(
     conn: &Connection,
     org: &str,

@@ -355,7 +355,7 @@ fn stored_row(row: &Row<'_>) -> rusqlite::Result<(Stored, Option<String>)> {
     ))
 }
 
-/// Applies the items in order, as if one by one (spec §5.2). Local `scheduled_at` values of
+/// Applies the items in order, as if one by one (docs/api.md §5.2). Local `scheduled_at` values of
 /// contacts without a timezone are read in the configuration's default one (ad-hoc: UTC). Inserts without numbers
 /// (`MissingNumbers`, all of them) come before the first conflict (`Conflict`); either error
 /// leaves the caller to roll back, as the writer's savepoint does.

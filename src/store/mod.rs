@@ -2,6 +2,7 @@
 //! connections. Handlers call `Store::read` / `Store::write` with a closure over a connection;
 //! the table families live in the submodules.
 
+pub mod attempts;
 pub mod campaigns;
 pub mod configurations;
 pub mod contacts;

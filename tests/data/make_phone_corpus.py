@@ -5,8 +5,11 @@ Python port `phonenumbers`).
 
 Regenerate with:
 
-    pip install phonenumbers==9.0.33
+    pip install phonenumbers==9.0.42    # in a venv
     python3 tests/data/make_phone_corpus.py
+
+9.0.42 is the metadata release that the Rust crate `rlibphonenumber` 2.2.15
+carries (its README: "Used metadata version: v9.0.42"); keep the two in step.
 
 The output is deterministic for a given `phonenumbers` version (fixed random
 seed, fixed iteration order, no network).
@@ -14,9 +17,12 @@ seed, fixed iteration order, no network).
 Columns (tab separated, one header line, no comments):
 
     region   ISO 3166 region code passed as the default region, or `-` for
-             "no region" (the input must then start with `+`)
+             "no region" (the number must then carry its country code after `+`)
     input    the raw string given to the parser (never contains tab/newline)
     expected E.164 string when accepted, empty when refused
+    half     `tune` or `held-out`, from a hash of (region, input): fixes to our
+             normaliser may be tuned on the first half only; the second half
+             tells whether they generalise
 
 Rule (exactly what the server does):
 
@@ -27,8 +33,11 @@ Rule (exactly what the server does):
     if not phonenumbers.is_valid_number(n): refused
     else: expected = phonenumbers.format_number(n, PhoneNumberFormat.E164)
 
-In `-` mode a string that does not start with an ASCII `+` once surrounding
-whitespace is stripped is refused without calling the parser.
+In `-` mode the parser gets no default region, so, as libphonenumber does, it
+accepts only numbers written with a plus sign and their country code.
+
+Rows cover every region the metadata has (and the non-geographic calling codes,
++800, +882, ...).
 """
 
 import itertools
@@ -36,6 +45,7 @@ import os
 import random
 import re
 import sys
+import zlib
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -45,16 +55,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_TSV = os.path.join(HERE, "phone_corpus.tsv")
 OUT_VERSION = os.path.join(HERE, "phone_corpus.version")
 
-REGIONS = [
-    # required set
-    "US", "CA", "GB", "DE", "FR", "IT", "ES", "NL", "BE", "CH", "AT", "SE",
-    "NO", "DK", "FI", "PL", "IE", "PT", "AU", "NZ", "JP", "KR", "CN", "IN",
-    "SG", "HK", "BR", "MX", "AR", "CL", "CO", "ZA", "NG", "EG", "AE", "IL",
-    "TR", "RU", "UA",
-    # extra coverage
-    "GR", "CZ", "HU", "RO", "SA", "KE", "TH", "PH", "ID", "MY", "VN", "PK",
-    "PE", "LU", "IS", "TW", "MA", "PR", "GG", "VA",
-]
+# Every region the metadata has a numbering plan for ("001", the
+# non-geographic entities, are added below through their calling codes).
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 
 TYPES = [
     ("FIXED_LINE", PhoneNumberType.FIXED_LINE),
@@ -82,12 +85,7 @@ def clean(s):
 
 
 def expected_for(region, inp):
-    if region == "-":
-        if not inp.strip().startswith("+"):
-            return ""
-        reg = None
-    else:
-        reg = region
+    reg = None if region == "-" else region
     try:
         n = phonenumbers.parse(inp, reg)
     except NumberParseException:
@@ -105,6 +103,8 @@ def idd_for(region):
     if region in _IDD_CACHE:
         return _IDD_CACHE[region]
     md = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if md is None:  # no region: "00", the most common prefix
+        return "00"
     pref = md.preferred_international_prefix
     result = None
     if pref:
@@ -127,7 +127,7 @@ def idd_for(region):
 
 def national_prefix(region):
     md = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    return md.national_prefix or ""
+    return (md.national_prefix or "") if md else ""
 
 
 def regroup(digits, sep):
@@ -242,7 +242,8 @@ def add(region, inp):
     if key in seen:
         return
     seen.add(key)
-    rows.append((region, inp, expected_for(region, inp)))
+    half = "tune" if zlib.crc32(("%s\t%s" % key).encode()) % 2 == 0 else "held-out"
+    rows.append((region, inp, expected_for(region, inp), half))
 
 
 def main():
@@ -321,6 +322,8 @@ def main():
     ar = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
     fa = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
     dev = str.maketrans("0123456789", "०१२३४५६७८९")
+    bn = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+    th = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
     for region, tname, n in examples:
         nat = phonenumbers.format_number(n, PhoneNumberFormat.NATIONAL)
         intl = phonenumbers.format_number(n, PhoneNumberFormat.INTERNATIONAL)
@@ -334,6 +337,10 @@ def main():
             add(region, nat.translate(fa))
         if region in ("IN",):
             add(region, nat.translate(dev))
+        # Any script's decimal digits, as libphonenumber reads them, on a sample of every region.
+        if rng.random() < 0.15:
+            script = rng.choice((fw, ar, fa, dev, bn, th))
+            add(region, rng.choice((nat, intl)).translate(script))
         if tname == "FIXED_LINE":
             add(region, intl.replace(" ", "\u00a0"))
             add(region, intl.replace(" ", "\u2013"))
@@ -434,24 +441,38 @@ def main():
               "tel:+1-201-555-0123", "a+1 201 555 0123", "(+1) 201 555 0123"):
         add("-", s)
 
+    # 8. non-geographic calling codes (+800 freephone, +882 networks, ...).
+    for cc in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        n = phonenumbers.example_number_for_non_geo_entity(cc)
+        if n is None:
+            continue
+        nsn = phonenumbers.national_significant_number(n)
+        for s in number_strings("-", cc, nsn, full=True):
+            add("-", s)
+            add(rng.choice(REGIONS), s)
+        for _ in range(3):
+            add("-", "+%d %s" % (cc, perturb(nsn)))
+
     # Write outputs.
     with open(OUT_TSV, "w", encoding="utf-8", newline="\n") as f:
-        f.write("region\tinput\texpected\n")
-        for region, inp, exp in rows:
+        f.write("region\tinput\texpected\thalf\n")
+        for region, inp, exp, half in rows:
             assert "\t" not in inp and "\n" not in inp
-            f.write("%s\t%s\t%s\n" % (region, inp, exp))
+            f.write("%s\t%s\t%s\t%s\n" % (region, inp, exp, half))
     with open(OUT_VERSION, "w", encoding="utf-8", newline="\n") as f:
         f.write("phonenumbers %s\n" % phonenumbers.__version__)
 
-    regions = sorted({r for r, _, _ in rows})
-    accepted = sum(1 for _, _, e in rows if e)
-    no_region = sum(1 for r, _, _ in rows if r == "-")
+    regions = sorted({r for r, _, _, _ in rows})
+    accepted = sum(1 for _, _, e, _ in rows if e)
+    no_region = sum(1 for r, _, _, _ in rows if r == "-")
+    held_out = sum(1 for _, _, _, h in rows if h == "held-out")
     print("phonenumbers %s" % phonenumbers.__version__)
     print("rows: %d" % len(rows))
     print("regions: %d (plus '-' no-region: %d rows)" % (
         len([r for r in regions if r != "-"]), no_region))
     print("accepted: %d" % accepted)
     print("refused: %d" % (len(rows) - accepted))
+    print("held-out: %d" % held_out)
     print("written: %s, %s" % (OUT_TSV, OUT_VERSION))
 
 

@@ -1,0 +1,93 @@
+//! An attempt's result as the user's telephony reports it (`POST /campaign/attempts/{id}/result`):
+//! the checks that need the stored attempt, then step 6 of the loop, in one write transaction.
+
+use super::contacts::{self, Contact, Scope};
+use super::dialing::{self, Ended};
+use super::{StoreError, StoreResult};
+use crate::domain::status::Outcome;
+use crate::domain::time;
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension};
+
+/// A reported result.
+pub struct Report<'a> {
+    pub attempt_id: &'a str,
+    pub outcome: Outcome,
+    /// `None`: now.
+    pub ended_at: Option<Timestamp>,
+    pub conversation_id: Option<&'a str>,
+}
+
+/// What reporting did.
+#[derive(Debug)]
+pub enum Reported {
+    /// Ended now, or had ended before with the same outcome: the contact with its attempts.
+    Contact(Box<Contact>),
+    /// `ended_at` is before the attempt started (its `started_at`).
+    BeforeStart(String),
+    /// `ended_at` is after now.
+    InTheFuture,
+    /// Ended before with another outcome (or none).
+    AlreadyEnded,
+}
+
+/// Ends the attempt `report` names, of `org` (else `NotFound`), with its outcome.
+pub fn report(
+    conn: &Connection,
+    org: &str,
+    report: &Report<'_>,
+    now: Timestamp,
+) -> StoreResult<Reported> {
+    let found = conn
+        .prepare_cached(
+            "SELECT a.status, a.outcome, a.started_at, c.id, c.campaign_id
+             FROM attempts a JOIN contacts c ON c.seq = a.contact_seq
+             WHERE a.id = ?1 AND c.organization_id = ?2",
+        )?
+        .query_row([report.attempt_id, org], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((status, stored_outcome, started_at, contact_id, campaign_id)) = found else {
+        return Err(StoreError::NotFound);
+    };
+    let ended_at = report.ended_at.unwrap_or(now);
+    if time::format(ended_at) < started_at {
+        return Ok(Reported::BeforeStart(started_at));
+    }
+    if ended_at > now {
+        return Ok(Reported::InTheFuture);
+    }
+    if status != "in_progress" {
+        if stored_outcome.as_deref() != Some(report.outcome.as_str()) {
+            return Ok(Reported::AlreadyEnded);
+        }
+    } else {
+        let ended = dialing::end(
+            conn,
+            Some(org),
+            report.attempt_id,
+            report.outcome,
+            ended_at,
+            report.conversation_id,
+            now,
+        )?;
+        match ended {
+            Ended::Now { .. } => {}
+            Ended::BeforeStart => return Ok(Reported::BeforeStart(started_at)),
+            Ended::Already { .. } => return Ok(Reported::AlreadyEnded),
+        }
+    }
+    let scope = Scope {
+        org: org.to_string(),
+        campaign_id,
+    };
+    let contact = contacts::resolve(conn, &scope, &contact_id)?.ok_or(StoreError::NotFound)?;
+    Ok(Reported::Contact(Box::new(contact)))
+}

@@ -1,0 +1,277 @@
+//! Debian's headless Chromium driven through `/usr/bin/chromedriver` (fantoccini), for the tests
+//! of the pages campaignd serves. Nothing is downloaded: when the browser or its driver is missing
+//! or does not start, the test fails (it never skips); `.ci/run` installs both.
+#![allow(dead_code)]
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// How long a condition may take to become true on the page before the test fails.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// chromedriver (in its own process group) and a WebDriver session with Chromium.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    driver_log: PathBuf,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver and the Chromium it started share the process group we gave it: end
+        // that group (only ours, by its id), even when the test panicked before `close`.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    /// Starts chromedriver and opens a session; panics (never skips) when that fails.
+    pub async fn start() -> Browser {
+        for path in [CHROMEDRIVER, CHROMIUM] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: the browser tests need Debian's `chromium` and \
+                 `chromium-driver` (apt-get install chromium chromium-driver; .ci/run installs \
+                 them) — failing rather than skipping."
+            );
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let driver_log = profile.path().join("chromedriver.log");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = {
+            use std::os::unix::process::CommandExt;
+            Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .arg(format!("--log-path={}", driver_log.display()))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"))
+        };
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,900",
+            "--hide-scrollbars",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain([format!(
+            "--user-data-dir={}",
+            profile.path().join("chromium").display()
+        )])
+        .collect::<Vec<_>>();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": CHROMIUM, "args": args }),
+        );
+
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            let attempt =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities.clone())
+                    .connect(&webdriver)
+                    .await;
+            match attempt {
+                Ok(client) => break client,
+                // chromedriver may not listen yet.
+                Err(_) if started.elapsed() < Duration::from_secs(30) => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!(
+                    "could not start headless Chromium through {CHROMEDRIVER} within 30 s: {e}\n\
+                     chromedriver log ({}):\n{}",
+                    driver_log.display(),
+                    tail(&driver_log)
+                ),
+            }
+        };
+        Browser {
+            client,
+            driver,
+            driver_log,
+            _profile: profile,
+        }
+    }
+
+    pub async fn close(self) {
+        let client = self.client.clone();
+        client.close().await.expect("end the WebDriver session");
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        self.wait_displayed(css).await;
+        let input = self.find(css).await;
+        input.clear().await.unwrap();
+        input.send_keys(text).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_displayed(css).await;
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// Runs JavaScript (the body of a function) and returns its value.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.expect(script)
+    }
+
+    pub async fn displayed(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// The element's visible text (re-found on every call: the page re-renders freely).
+    pub async fn text(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub async fn wait_displayed(&self, css: &str) {
+        self.wait_until(&format!("{css} to be shown"), || self.displayed(css))
+            .await;
+    }
+
+    /// Waits until the text of `css` satisfies `ok`, and returns it.
+    pub async fn wait_text(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let text = self.text(css).await;
+            if ok(&text) {
+                return text;
+            }
+            if started.elapsed() > WAIT {
+                self.failure_screenshot().await;
+                panic!("waited {WAIT:?} for {css} to {what}; its text is {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn wait_until<F, Fut>(&self, what: &str, mut condition: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while !condition().await {
+            if started.elapsed() > WAIT {
+                self.failure_screenshot().await;
+                panic!("waited {WAIT:?} for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn failure_screenshot(&self) {
+        if let Ok(png) = self.client.screenshot().await {
+            let path = screenshot_dir().join("failure.png");
+            let _ = std::fs::write(&path, png);
+            eprintln!("screenshot of the failing page: {}", path.display());
+        }
+        eprintln!(
+            "chromedriver log {}:\n{}",
+            self.driver_log.display(),
+            tail(&self.driver_log)
+        );
+    }
+
+    /// Saves a PNG of the viewport as `target/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), &png).unwrap();
+    }
+
+    /// `localStorage` and `document.cookie` hold nothing (a credential is never kept there).
+    pub async fn assert_no_persistent_storage(&self) {
+        let stored = self
+            .js("return [localStorage.length, document.cookie];")
+            .await;
+        assert_eq!(stored, json!([0, ""]), "localStorage length and cookies");
+    }
+
+    /// Every URL the page loaded (the page, scripts, styles, images, fetch/XHR calls).
+    pub async fn loaded_urls(&self) -> Vec<String> {
+        let names = self
+            .js("return performance.getEntriesByType('navigation')\
+                 .concat(performance.getEntriesByType('resource'))\
+                 .map(function (e) { return e.name; });")
+            .await;
+        names
+            .as_array()
+            .expect("a list of URLs")
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The Content-Security-Policy violations the page met since it loaded (Chromium keeps them
+    /// for a `ReportingObserver` created later with `buffered: true`).
+    pub async fn csp_violations(&self) -> Vec<Value> {
+        let reports = self
+            .js("var o = new ReportingObserver(function () {}, \
+                     {types: ['csp-violation'], buffered: true});\
+                 o.observe();\
+                 var r = o.takeRecords().map(function (r) { return r.body.toJSON(); });\
+                 o.disconnect();\
+                 return r;")
+            .await;
+        reports.as_array().cloned().unwrap_or_default()
+    }
+}
+
+fn tail(path: &Path) -> String {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
