@@ -254,6 +254,8 @@ async fn head_is_get_without_the_body_on_every_get_route() {
     let mut paths: Vec<String> = operations(&doc)
         .into_iter()
         .filter(|(_, method, _)| method == "GET")
+        // /metrics counts this very request: its length changes from the GET to the HEAD.
+        .filter(|(template, _, _)| template != "/metrics")
         .map(|(template, _, _)| sample(&template))
         .collect();
     paths.extend(

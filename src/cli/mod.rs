@@ -529,7 +529,12 @@ fn backup_command(db: &Path, args: BackupArgs) -> Result<(), String> {
         let percent = if total == 0 { 100 } else { done * 100 / total };
         if terminal && percent != shown {
             shown = percent;
-            eprint!("\rbacking up: {percent}% of {total} pages");
+            let then = if done == total {
+                "; integrity_check on the copy…"
+            } else {
+                ""
+            };
+            eprint!("\rbacking up: {percent}% of {total} pages{then}");
             let _ = std::io::stderr().flush();
         }
     });
