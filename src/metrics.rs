@@ -126,6 +126,21 @@ pub fn writer_group(queued: usize, jobs: usize) {
     counter!(WRITER_JOBS).increment(jobs as u64);
 }
 
+/// One pass of the dialing loop that started `started` calls.
+pub fn dialer_pass(elapsed: Duration, started: usize) {
+    histogram!(DIALER_LOOP_SECONDS).record(elapsed.as_secs_f64());
+    counter!(ATTEMPTS_STARTED).increment(started as u64);
+}
+
+pub fn attempt_ended(outcome: &'static str) {
+    counter!(ATTEMPTS_ENDED, "outcome" => outcome).increment(1);
+}
+
+pub fn webhook_delivery(delivered: bool) {
+    let result = if delivered { "delivered" } else { "failed" };
+    counter!(WEBHOOK_DELIVERIES, "result" => result).increment(1);
+}
+
 pub fn writer_commit(elapsed: Duration) {
     histogram!(WRITER_COMMIT_SECONDS).record(elapsed.as_secs_f64());
 }
@@ -176,6 +191,7 @@ pub fn render(counts: Counts, org_labels: bool) -> String {
         }
     }
     gauge!(WAL_BYTES).set(counts.wal_bytes as f64);
+    gauge!(CALLS_UP).set(counts.calls_up.iter().map(|(_, n)| *n).sum::<i64>() as f64);
     for (status, n) in totals {
         gauge!(CONTACTS, "status" => status).set(n as f64);
     }

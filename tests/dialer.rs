@@ -520,6 +520,27 @@ async fn ad_hoc_contacts_are_dialled_at_any_hour_and_first() {
     .await;
     assert_eq!(attempts(&ad_hoc)[0]["phone_number"], json!(number(2)));
     assert_eq!(org.contacts(&campaign).await[0]["attempts"], json!([]));
+
+    // The dialer's series move on /metrics (the process's recorder is shared by its tests, so
+    // they are at least this test's numbers).
+    let text = server
+        .request(Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(series))
+            .and_then(|l| l.rsplit(' ').next())
+            .map_or(0.0, |v| v.parse().unwrap())
+    };
+    assert!(value("campaignd_attempts_started_total ") >= 1.0, "{text}");
+    assert!(value("campaignd_attempts_ended_total{outcome=\"answered\"}") >= 1.0);
+    assert!(value("campaignd_dialer_loop_seconds_count") >= 1.0);
+    assert!(text.contains("campaignd_calls_up "));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

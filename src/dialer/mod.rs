@@ -143,6 +143,7 @@ async fn run_loop(
         if placer.hold_until().is_none_or(|until| until <= started) {
             match pass(&store, clock, &settings).await {
                 Ok(calls) => {
+                    crate::metrics::dialer_pass(started.elapsed(), calls.len());
                     if calls.len() == CLAIMS_PER_PASS {
                         next = started + SHORTEST_PERIOD;
                     }

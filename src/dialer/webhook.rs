@@ -235,10 +235,12 @@ impl Webhook {
         };
         match placement {
             Ok(placement) => {
+                crate::metrics::webhook_delivery(true);
                 self.succeeded();
                 placement
             }
             Err(reason) => {
+                crate::metrics::webhook_delivery(false);
                 let pause = self.failed(sent);
                 let pause = pause.map_or(String::new(), |p| {
                     format!("; no delivery for {} s", p.as_secs_f64())

@@ -636,6 +636,7 @@ pub fn end_with(
         dial_at.map(time::format),
         time::format(now)
     ])?;
+    crate::metrics::attempt_ended(outcome.as_str());
     Ok(Ended::Now { contact_id })
 }
 
