@@ -7,15 +7,13 @@ mod common;
 
 use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
-use campaignd::domain::scope::Scopes;
 use common::TestServer;
+use common::dialing::{Org, always, ended, eventually, number};
 use jiff::civil::Weekday;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-const DEADLINE: Duration = Duration::from_secs(240);
 
 fn simulate(outcomes: &str, call_seconds: &str, global: i64) -> dialer::Settings {
     dialer::Settings {
@@ -32,123 +30,6 @@ fn simulate(outcomes: &str, call_seconds: &str, global: i64) -> dialer::Settings
 
 fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
-}
-
-/// Polls `check` until it gives a value, or fails after the deadline.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-struct Org<'a> {
-    server: &'a TestServer,
-    key: String,
-}
-
-impl<'a> Org<'a> {
-    fn new(server: &'a TestServer, org: &str) -> Org<'a> {
-        Org {
-            server,
-            key: server.key(org, Scopes::ALL),
-        }
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.server
-            .call(method, path, Some(&self.key), body.as_ref())
-            .await
-    }
-
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let (status, body) = self.call(method, path, body).await;
-        assert!((200..300).contains(&status), "{path}: {status} {body}");
-        body
-    }
-
-    /// A campaign on a new configuration with `config` fields; returns its id.
-    async fn campaign(&self, config: Value) -> String {
-        let mut fields = json!({"name": "dialing"});
-        fields
-            .as_object_mut()
-            .unwrap()
-            .extend(config.as_object().unwrap().clone());
-        let config = self
-            .ok(Method::POST, "/campaign/configurations", Some(fields))
-            .await;
-        let campaign = self
-            .ok(
-                Method::POST,
-                "/campaign/campaigns",
-                Some(json!({"name": "c", "configuration_id": config["id"]})),
-            )
-            .await;
-        campaign["id"].as_str().unwrap().to_string()
-    }
-
-    async fn add(&self, campaign: &str, contacts: Vec<Value>) -> Vec<String> {
-        let mut ids = Vec::new();
-        for chunk in contacts.chunks(1000) {
-            let body = self
-                .ok(
-                    Method::POST,
-                    &format!("/campaign/campaigns/{campaign}/contacts"),
-                    Some(json!({ "contacts": chunk })),
-                )
-                .await;
-            ids.extend(
-                body["contact_ids"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|id| id.as_str().unwrap().to_string()),
-            );
-        }
-        ids
-    }
-
-    async fn contacts(&self, campaign: &str) -> Vec<Value> {
-        let body = self
-            .ok(
-                Method::GET,
-                &format!("/campaign/campaigns/{campaign}/contacts?limit=1000"),
-                None,
-            )
-            .await;
-        body["contacts"].as_array().unwrap().clone()
-    }
-
-    async fn stats(&self, campaign: &str) -> Value {
-        self.ok(
-            Method::GET,
-            &format!("/campaign/campaigns/{campaign}/stats"),
-            None,
-        )
-        .await
-    }
-}
-
-/// Windows open all week, every minute.
-fn always() -> Value {
-    let days = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
-    json!([{"days": days, "start": "00:00", "end": "12:00"}, {"days": days, "start": "12:00", "end": "00:00"}])
-}
-
-fn number(n: usize) -> String {
-    format!("+1650253{:04}", n % 10_000)
-}
-
-fn ended(contact: &Value) -> bool {
-    matches!(contact["status"].as_str(), Some("completed" | "exhausted"))
 }
 
 fn ts(value: &Value) -> Timestamp {
@@ -289,7 +170,7 @@ async fn two_organisations_share_the_global_slots_by_their_limits() {
             .await;
         let contacts = (0..100)
             .map(|i| json!({"phone_numbers": [number(offset + i)]}))
-            .collect();
+            .collect::<Vec<Value>>();
         org.add(&campaign, contacts).await;
     }
 
@@ -362,7 +243,7 @@ async fn pause_close_and_a_lower_limit_stop_new_calls_while_calls_up_finish() {
         &campaign,
         (0..40)
             .map(|i| json!({"phone_numbers": [number(i)]}))
-            .collect(),
+            .collect::<Vec<Value>>(),
     )
     .await;
     eventually("ten calls up", || async {
@@ -561,7 +442,7 @@ async fn a_restart_ends_simulated_calls_that_were_up_and_frees_stale_locks() {
             &campaign,
             (0..3)
                 .map(|i| json!({"phone_numbers": [number(i)]}))
-                .collect(),
+                .collect::<Vec<Value>>(),
         )
         .await;
         eventually("three calls up", || async {

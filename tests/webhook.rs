@@ -11,6 +11,7 @@ use campaignd::dialer::{self, Mode, webhook};
 use campaignd::domain::clock::Clock;
 use campaignd::domain::scope::{Scope, Scopes};
 use common::TestServer;
+use common::dialing::{Org, ended, eventually, number};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -20,24 +21,7 @@ use std::time::{Duration, Instant};
 use warp::Filter;
 use warp::http::{HeaderMap, StatusCode};
 
-const DEADLINE: Duration = Duration::from_secs(120);
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/// Polls `check` until it gives a value, or fails after the deadline.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The receiver
@@ -244,111 +228,6 @@ fn settings(url: &str, global: i64) -> dialer::Settings {
 
 fn clock(speed: f64) -> Clock {
     Clock::started("2026-03-04T12:00:00Z".parse().unwrap(), speed)
-}
-
-struct Org<'a> {
-    server: &'a TestServer,
-    key: String,
-}
-
-impl<'a> Org<'a> {
-    fn new(server: &'a TestServer, org: &str) -> Org<'a> {
-        Org {
-            server,
-            key: server.key(org, Scopes::ALL),
-        }
-    }
-
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.server
-            .call(method, path, Some(&self.key), body.as_ref())
-            .await
-    }
-
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let (status, body) = self.call(method, path, body).await;
-        assert!((200..300).contains(&status), "{path}: {status} {body}");
-        body
-    }
-
-    /// A campaign on a new configuration with `config` fields; returns its id.
-    async fn campaign(&self, config: Value) -> String {
-        let mut fields = json!({"name": "webhook", "default_windows": always()});
-        fields
-            .as_object_mut()
-            .unwrap()
-            .extend(config.as_object().unwrap().clone());
-        let config = self
-            .ok(Method::POST, "/campaign/configurations", Some(fields))
-            .await;
-        let campaign = self
-            .ok(
-                Method::POST,
-                "/campaign/campaigns",
-                Some(json!({"name": "c", "configuration_id": config["id"]})),
-            )
-            .await;
-        campaign["id"].as_str().unwrap().to_string()
-    }
-
-    async fn add(&self, campaign: &str, contacts: Value) -> Vec<String> {
-        let body = self
-            .ok(
-                Method::POST,
-                &format!("/campaign/campaigns/{campaign}/contacts"),
-                Some(json!({ "contacts": contacts })),
-            )
-            .await;
-        body["contact_ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|id| id.as_str().unwrap().to_string())
-            .collect()
-    }
-
-    async fn contact(&self, campaign: &str, id: &str) -> Value {
-        self.ok(
-            Method::GET,
-            &format!("/campaign/campaigns/{campaign}/contacts/{id}"),
-            None,
-        )
-        .await
-    }
-
-    async fn contacts(&self, campaign: &str) -> Vec<Value> {
-        let body = self
-            .ok(
-                Method::GET,
-                &format!("/campaign/campaigns/{campaign}/contacts?limit=1000"),
-                None,
-            )
-            .await;
-        body["contacts"].as_array().unwrap().clone()
-    }
-
-    async fn result(&self, attempt: &str, body: Value) -> (u16, Value) {
-        self.call(
-            Method::POST,
-            &format!("/campaign/attempts/{attempt}/result"),
-            Some(body),
-        )
-        .await
-    }
-}
-
-/// Windows open all week, every minute.
-fn always() -> Value {
-    let days = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
-    json!([{"days": days, "start": "00:00", "end": "12:00"}, {"days": days, "start": "12:00", "end": "00:00"}])
-}
-
-fn number(n: usize) -> String {
-    format!("+1650253{:04}", n % 10_000)
-}
-
-fn ended(contact: &Value) -> bool {
-    matches!(contact["status"].as_str(), Some("completed" | "exhausted"))
 }
 
 /// Checks every delivered body against the contact it names (as it is now, with its

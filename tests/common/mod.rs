@@ -1,6 +1,8 @@
 //! A real campaignd on 127.0.0.1:0 over a fresh temporary database, and a small HTTP client.
 #![allow(dead_code)]
 
+pub mod dialing;
+
 use campaignd::dialer;
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
