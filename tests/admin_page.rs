@@ -8,299 +8,45 @@
 //! Screenshots of the main screens are written to `target/screenshots/`, or to
 //! `docs/screenshots/` (the ones the README shows) with `UPDATE_SCREENSHOTS=1`.
 
+mod browser;
 mod common;
 
+use browser::Browser;
 use campaignd::domain::scope::Scopes;
 use common::TestServer;
-use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// How long a condition may take to become true on the page before the test fails.
-const WAIT: Duration = Duration::from_secs(15);
-
-// ------------------------------------------------------------------ the browser
-
-/// chromedriver (in its own process group) and a WebDriver session with Chromium.
-struct Browser {
-    client: Client,
-    driver: Child,
-    driver_log: PathBuf,
-    _profile: tempfile::TempDir,
+/// A browser with the desktop viewport the screenshots use.
+async fn browser() -> Browser {
+    let b = Browser::start().await;
+    b.set_viewport(1280, 900).await;
+    b
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // chromedriver and the Chromium it started share the process group we gave it: end
-        // that group (only ours, by its id), even when the test panicked before `close`.
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.driver.wait();
-    }
-}
-
-impl Browser {
-    /// Starts chromedriver and opens a session; panics (never skips) when that fails.
-    async fn start() -> Browser {
-        for (path, what) in [(CHROMEDRIVER, "chromedriver"), (CHROMIUM, "chromium")] {
-            assert!(
-                Path::new(path).exists(),
-                "{path} is missing: the browser tests need Debian's `chromium` and \
-                 `chromium-driver` (apt-get install chromium chromium-driver; scripts/test installs \
-                 them). {what} not found — failing rather than skipping."
-            );
-        }
-        let profile = tempfile::tempdir().unwrap();
-        let driver_log = profile.path().join("chromedriver.log");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let driver = {
-            use std::os::unix::process::CommandExt;
-            Command::new(CHROMEDRIVER)
-                .arg(format!("--port={port}"))
-                .arg(format!("--log-path={}", driver_log.display()))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}"))
-        };
-        let mut browser_args = vec![
-            "--headless".to_string(),
-            "--no-sandbox".into(),
-            "--disable-gpu".into(),
-            "--disable-dev-shm-usage".into(),
-            "--disable-quic".into(),
-            "--no-first-run".into(),
-            "--disable-background-networking".into(),
-            "--disable-component-update".into(),
-            "--disable-sync".into(),
-            "--window-size=1280,900".into(),
-            "--hide-scrollbars".into(),
-        ];
-        browser_args.push(format!(
-            "--user-data-dir={}",
-            profile.path().join("chromium").display()
-        ));
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("browserName".into(), json!("chrome"));
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": CHROMIUM, "args": browser_args }),
-        );
-
-        let webdriver = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        let client = loop {
-            let attempt =
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                    .capabilities(capabilities.clone())
-                    .connect(&webdriver)
-                    .await;
-            match attempt {
-                Ok(client) => break client,
-                // chromedriver may not listen yet.
-                Err(_) if started.elapsed() < Duration::from_secs(30) => {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => panic!(
-                    "could not start headless Chromium through {CHROMEDRIVER} within 30 s: {e}\n\
-                     chromedriver log ({}):\n{}",
-                    driver_log.display(),
-                    tail(&driver_log)
-                ),
-            }
-        };
-        let browser = Browser {
-            client,
-            driver,
-            driver_log,
-            _profile: profile,
-        };
-        browser.set_viewport(1280, 900).await;
-        browser
-    }
-
-    /// Resizes the window so that the page's viewport is `width` × `height` CSS pixels.
-    async fn set_viewport(&self, width: u32, height: u32) {
-        self.client.set_window_size(width, height).await.unwrap();
-        let inner = self
-            .js("return [window.innerWidth, window.innerHeight];")
-            .await;
-        let (w, h) = (inner[0].as_u64().unwrap(), inner[1].as_u64().unwrap());
-        let outer_w = 2 * u64::from(width) - w;
-        let outer_h = 2 * u64::from(height) - h;
-        self.client
-            .set_window_size(outer_w as u32, outer_h as u32)
-            .await
-            .unwrap();
-        let inner = self
-            .js("return [window.innerWidth, window.innerHeight];")
-            .await;
-        assert_eq!(inner, json!([width, height]), "viewport size");
-    }
-
-    async fn close(self) {
-        let client = self.client.clone();
-        client.close().await.expect("end the WebDriver session");
-    }
-
-    async fn goto(&self, url: &str) {
-        self.client.goto(url).await.expect("navigate");
-    }
-
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        match self.client.find(Locator::Css(css)).await {
-            Ok(e) => e,
-            Err(e) => panic!("{css}: {e}"),
-        }
-    }
-
-    async fn fill(&self, css: &str, text: &str) {
-        let input = self.find(css).await;
-        input.clear().await.unwrap();
-        input.send_keys(text).await.unwrap();
-    }
-
-    async fn click(&self, css: &str) {
-        self.wait_displayed(css).await;
-        self.find(css).await.click().await.unwrap();
-    }
-
-    /// Runs JavaScript (the body of a function) and returns its value.
-    async fn js(&self, script: &str) -> Value {
-        self.client.execute(script, vec![]).await.expect(script)
-    }
-
-    async fn displayed(&self, css: &str) -> bool {
-        match self.client.find(Locator::Css(css)).await {
-            Ok(e) => e.is_displayed().await.unwrap_or(false),
-            Err(_) => false,
-        }
-    }
-
-    /// The element's visible text (re-found on every call: the page re-renders freely).
-    async fn text(&self, css: &str) -> String {
-        match self.client.find(Locator::Css(css)).await {
-            Ok(e) => e.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        }
-    }
-
-    async fn wait_displayed(&self, css: &str) {
-        self.wait_until(&format!("{css} to be shown"), || self.displayed(css))
-            .await;
-    }
-
-    async fn wait_hidden(&self, css: &str) {
-        self.wait_until(&format!("{css} to be hidden"), || async move {
-            !self.displayed(css).await
-        })
-        .await;
-    }
-
-    /// Waits until the text of `css` satisfies `ok`, and returns it.
-    async fn wait_text(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let started = Instant::now();
-        loop {
-            let text = self.text(css).await;
-            if ok(&text) {
-                return text;
-            }
-            if started.elapsed() > WAIT {
-                self.failure_screenshot().await;
-                panic!("waited {WAIT:?} for {css} to {what}; its text is {text:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn wait_until<F, Fut>(&self, what: &str, mut condition: F)
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = bool>,
-    {
-        let started = Instant::now();
-        while !condition().await {
-            if started.elapsed() > WAIT {
-                self.failure_screenshot().await;
-                panic!("waited {WAIT:?} for {what}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn failure_screenshot(&self) {
-        if let Ok(png) = self.client.screenshot().await {
-            let path = screenshot_dir(false).join("failure.png");
-            let _ = std::fs::write(&path, png);
-            eprintln!("screenshot of the failing page: {}", path.display());
-        }
-        eprintln!(
-            "chromedriver log {}:\n{}",
-            self.driver_log.display(),
-            tail(&self.driver_log)
+/// Every resource the page loaded (scripts, styles, fetch/XHR calls) came from `origin`.
+async fn assert_same_origin_only(b: &Browser, origin: &str) {
+    let names = b.loaded_urls().await;
+    assert!(!names.is_empty(), "the page loaded nothing?");
+    let prefix = format!("{origin}/");
+    for name in &names {
+        assert!(
+            name.starts_with(&prefix),
+            "the page requested {name}, not on {origin}"
         );
     }
-
-    /// Saves a PNG of the viewport as `<name>.png` (see the module comment for where).
-    async fn screenshot(&self, name: &str) {
-        // Let transitions and pending paints settle.
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        let png = self.client.screenshot().await.expect("screenshot");
-        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-        let path = screenshot_dir(true).join(format!("{name}.png"));
-        std::fs::write(&path, &png).unwrap();
-    }
-
-    /// `localStorage` and `document.cookie` hold nothing (the credential is never kept there).
-    async fn assert_no_persistent_storage(&self) {
-        let stored = self
-            .js("return [localStorage.length, document.cookie];")
-            .await;
-        assert_eq!(stored, json!([0, ""]), "localStorage length and cookies");
-    }
-
-    /// Every resource the page loaded (scripts, styles, fetch/XHR calls) came from `origin`.
-    async fn assert_same_origin_only(&self, origin: &str) {
-        let names = self
-            .js("return performance.getEntriesByType('resource').map(function (e) { return e.name; })\
-                 .concat(performance.getEntriesByType('navigation').map(function (e) { return e.name; }));")
-            .await;
-        let names = names.as_array().expect("a list of URLs").clone();
-        assert!(!names.is_empty(), "the page loaded nothing?");
-        let prefix = format!("{origin}/");
-        for name in &names {
-            let name = name.as_str().unwrap();
-            assert!(
-                name.starts_with(&prefix),
-                "the page requested {name}, not on {origin}"
-            );
-        }
-        // Its styles, every one of its script modules (the imports worked under the CSP), and
-        // its API calls included.
-        let mut assets = vec!["/admin/style.css".to_string(), "/campaign/campaigns".into()];
-        assets.extend(script_modules().iter().map(|m| format!("/admin/{m}")));
-        for asset in &assets {
-            assert!(
-                names
-                    .iter()
-                    .any(|n| n.as_str().unwrap().starts_with(&format!("{origin}{asset}"))),
-                "{asset} among the page's requests: {names:?}"
-            );
-        }
+    // Its styles, every one of its script modules (the imports worked under the CSP), and its
+    // API calls included.
+    let mut assets = vec!["/admin/style.css".to_string(), "/campaign/campaigns".into()];
+    assets.extend(script_modules().iter().map(|m| format!("/admin/{m}")));
+    for asset in &assets {
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("{origin}{asset}"))),
+            "{asset} among the page's requests: {names:?}"
+        );
     }
 }
 
@@ -327,24 +73,6 @@ fn script_modules() -> Vec<String> {
         "static/js/main.js among {modules:?}"
     );
     modules
-}
-
-fn tail(path: &Path) -> String {
-    let log = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = log.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-/// `docs/screenshots/` with UPDATE_SCREENSHOTS=1 (for the README), else `target/screenshots/`.
-fn screenshot_dir(published: bool) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = if published && std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
-        root.join("docs/screenshots")
-    } else {
-        root.join("target/screenshots")
-    };
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 // ------------------------------------------------------------------ page steps
@@ -463,7 +191,7 @@ async fn admin_page_is_served_with_strict_headers() {
 async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     let server = TestServer::start().await;
     let key = server.key("org_a", Scopes::ALL);
-    let b = Browser::start().await;
+    let b = browser().await;
     let origin = format!("http://{}", server.addr);
 
     // ---- a bad key: the page says why, and stays on the sign-in screen
@@ -489,7 +217,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     assert!(b.displayed("#view-signin").await);
     assert!(!b.displayed("#view-campaigns").await);
     b.assert_no_persistent_storage().await;
-    b.screenshot("signin-error").await;
+    b.published_screenshot("signin-error").await;
 
     // ---- the right key
     b.fill("#signin-credential", &key).await;
@@ -527,7 +255,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
         .await,
         json!(true)
     );
-    b.screenshot("configuration-editor").await;
+    b.published_screenshot("configuration-editor").await;
     b.click("#config-create-submit").await;
     let notice = b
         .wait_text("#notice-text", "confirm the configuration", |t| {
@@ -613,7 +341,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     assert_eq!(stored["priority"], 10);
     assert_eq!(stored["configuration_id"], json!(config_id));
     b.js("window.scrollTo(0, 0); return null;").await;
-    b.screenshot("campaigns").await;
+    b.published_screenshot("campaigns").await;
 
     // ---- the campaign's page: stats, then contacts arriving
     b.click(&format!(
@@ -656,7 +384,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     assert_eq!(b.text("#stats-in-progress").await, "0");
     assert_eq!(b.text("#stats-exhausted").await, "0");
     assert_eq!(b.text("#stats-attempts-total").await, "0");
-    b.screenshot("campaign-detail").await;
+    b.published_screenshot("campaign-detail").await;
 
     // ---- pause: Start and Close are offered
     b.click("#btn-pause").await;
@@ -717,9 +445,9 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
              function (e) { var r = e.getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth; });")
         .await;
     assert_eq!(fits, json!(true), "names and statuses within 390 px");
-    b.screenshot("campaigns-phone").await;
+    b.published_screenshot("campaigns-phone").await;
 
-    b.assert_same_origin_only(&origin).await;
+    assert_same_origin_only(&b, &origin).await;
     b.assert_no_persistent_storage().await;
 
     // ---- sign out: the credential is gone from the tab
@@ -738,7 +466,7 @@ async fn csv_upload_dry_run_then_import() {
     let server = TestServer::start().await;
     let key = server.key("org_a", Scopes::ALL);
     let campaign_id = campaign_via_api(&server, &key, "Spring outreach").await;
-    let b = Browser::start().await;
+    let b = browser().await;
     sign_in(&b, &server, &key).await;
 
     b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}")))
@@ -797,7 +525,7 @@ async fn csv_upload_dry_run_then_import() {
     assert_eq!(contact_total(&server, &key, &campaign_id).await, 0);
     b.js("document.getElementById('upload-card').scrollIntoView(); return null;")
         .await;
-    b.screenshot("upload-dry-run").await;
+    b.published_screenshot("upload-dry-run").await;
 
     // ---- import, skipping the bad row
     b.click("#upload-skip-invalid").await;
@@ -943,7 +671,7 @@ async fn attempts_and_calls_up_show_and_refresh_while_active() {
     };
     let (ada, grace) = (id_of("ada"), id_of("grace"));
 
-    let b = Browser::start().await;
+    let b = browser().await;
     sign_in(&b, &server, &key).await;
     // The dialer's mode, from /healthz, in the top bar (this server's is off).
     b.wait_text("#dialer-mode-value", "show the dialer mode", |t| t == "off")
@@ -1100,7 +828,7 @@ async fn attempts_and_calls_up_show_and_refresh_while_active() {
         "document.getElementById('contacts-list').closest('.card').scrollIntoView(); return null;",
     )
     .await;
-    b.screenshot("contact-attempts").await;
+    b.published_screenshot("contact-attempts").await;
 
     // ---- Grace's call ends (busy): the next refresh shows it, and the rows stay expanded.
     let ended = AttemptRow {
@@ -1211,7 +939,7 @@ async fn simulated_calls_show_up_on_the_page_as_they_happen() {
     assert_eq!(status, 201, "{campaign}");
     let campaign_id = campaign["id"].as_str().unwrap().to_string();
 
-    let b = Browser::start().await;
+    let b = browser().await;
     sign_in(&b, &server, &key).await;
     b.wait_text("#dialer-mode-value", "show the dialer mode", |t| {
         t == "simulate"

@@ -122,6 +122,25 @@ impl Browser {
         }
     }
 
+    /// Resizes the window so that the page's viewport is `width` × `height` CSS pixels.
+    pub async fn set_viewport(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap();
+        let inner = self
+            .js("return [window.innerWidth, window.innerHeight];")
+            .await;
+        let (w, h) = (inner[0].as_u64().unwrap(), inner[1].as_u64().unwrap());
+        let outer_w = 2 * u64::from(width) - w;
+        let outer_h = 2 * u64::from(height) - h;
+        self.client
+            .set_window_size(outer_w as u32, outer_h as u32)
+            .await
+            .unwrap();
+        let inner = self
+            .js("return [window.innerWidth, window.innerHeight];")
+            .await;
+        assert_eq!(inner, json!([width, height]), "viewport size");
+    }
+
     pub async fn close(self) {
         let client = self.client.clone();
         client.close().await.expect("end the WebDriver session");
@@ -176,6 +195,13 @@ impl Browser {
     }
 
     /// Waits until the text of `css` satisfies `ok`, and returns it.
+    pub async fn wait_hidden(&self, css: &str) {
+        self.wait_until(&format!("{css} to be hidden"), || async move {
+            !self.displayed(css).await
+        })
+        .await;
+    }
+
     pub async fn wait_text(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let started = Instant::now();
         loop {
@@ -208,7 +234,7 @@ impl Browser {
 
     pub async fn failure_screenshot(&self) {
         if let Ok(png) = self.client.screenshot().await {
-            let path = screenshot_dir().join("failure.png");
+            let path = screenshot_dir(false).join("failure.png");
             let _ = std::fs::write(&path, png);
             eprintln!("screenshot of the failing page: {}", path.display());
         }
@@ -221,9 +247,21 @@ impl Browser {
 
     /// Saves a PNG of the viewport as `target/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) {
+        self.save_screenshot(name, false).await;
+    }
+
+    /// The same for a screenshot the README shows: written to `docs/screenshots/` instead with
+    /// `UPDATE_SCREENSHOTS=1`.
+    pub async fn published_screenshot(&self, name: &str) {
+        self.save_screenshot(name, true).await;
+    }
+
+    async fn save_screenshot(&self, name: &str, published: bool) {
+        // Let transitions and pending paints settle.
+        tokio::time::sleep(Duration::from_millis(150)).await;
         let png = self.client.screenshot().await.expect("screenshot");
         assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-        std::fs::write(screenshot_dir().join(format!("{name}.png")), &png).unwrap();
+        std::fs::write(screenshot_dir(published).join(format!("{name}.png")), &png).unwrap();
     }
 
     /// `localStorage` and `document.cookie` hold nothing (a credential is never kept there).
@@ -270,8 +308,14 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
-fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+/// `docs/screenshots/` for a published one with UPDATE_SCREENSHOTS=1, else `target/screenshots/`.
+fn screenshot_dir(published: bool) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = if published && std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        root.join("docs/screenshots")
+    } else {
+        root.join("target/screenshots")
+    };
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
