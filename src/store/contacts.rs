@@ -22,7 +22,7 @@ pub struct Scope {
 
 impl Scope {
     /// The key of the scope's counters row and external-id namespace.
-    fn key(&self) -> &str {
+    pub(crate) fn key(&self) -> &str {
         self.campaign_id.as_deref().unwrap_or("")
     }
 }
