@@ -256,12 +256,7 @@ async fn main() {
                  WHERE organization_id = ?1 AND scope = ?2 AND span = 1 AND start >= ?3
                    AND start < ?4
                  GROUP BY start / 60)",
-                rusqlite::params![
-                    ORG,
-                    campaign,
-                    start.as_second() / 60,
-                    end.as_second() / 60
-                ],
+                rusqlite::params![ORG, campaign, start.as_second() / 60, end.as_second() / 60],
                 |r| r.get(0),
             )
             .unwrap();

@@ -11,6 +11,7 @@ use crate::store::contacts::{self as contacts_store, Scope};
 use crate::store::dialing::Rules;
 use crate::store::{campaigns, timeline as store};
 use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 const NOT_FOUND: ApiError = ApiError::NotFound("Campaign not found");
@@ -170,28 +171,61 @@ pub async fn get(
         now,
     });
     let range = found.range;
-    let buckets: Vec<Value> = found
+    let buckets: Vec<BucketOut> = found
         .buckets
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            json!({
-                "start": time::format(domain::at_minute(range.start(i as i64))),
-                "attempts_started": c[0],
-                "outcomes": {"answered": c[1], "voicemail": c[2], "no_answer": c[3], "busy": c[4], "failed": c[5]},
-                "contacts_completed": c[6],
-                "contacts_exhausted": c[7],
-            })
+        .map(|(i, c)| BucketOut {
+            start: time::format(domain::at_minute(range.start(i as i64))),
+            attempts_started: c[0],
+            outcomes: Outcomes {
+                answered: c[1],
+                voicemail: c[2],
+                no_answer: c[3],
+                busy: c[4],
+                failed: c[5],
+            },
+            contacts_completed: c[6],
+            contacts_exhausted: c[7],
         })
         .collect();
-    ok(&json!({
-        "campaign_id": found.campaign_id,
-        "bucket": range.bucket.as_str(),
-        "from": time::format(domain::at_minute(range.first)),
-        "to": time::format(domain::at_minute(range.end())),
-        "buckets": buckets,
-        "estimate": estimate_json(&estimate),
-    }))
+    ok(&TimelineOut {
+        campaign_id: found.campaign_id,
+        bucket: range.bucket.as_str(),
+        from: time::format(domain::at_minute(range.first)),
+        to: time::format(domain::at_minute(range.end())),
+        buckets,
+        estimate: estimate_json(&estimate),
+    })
+}
+
+/// The answer, serialised straight from these structs: up to 1,000 buckets, no `Value` tree.
+#[derive(Serialize)]
+struct TimelineOut {
+    campaign_id: Option<String>,
+    bucket: &'static str,
+    from: String,
+    to: String,
+    buckets: Vec<BucketOut>,
+    estimate: Value,
+}
+
+#[derive(Serialize)]
+struct BucketOut {
+    start: String,
+    attempts_started: i64,
+    outcomes: Outcomes,
+    contacts_completed: i64,
+    contacts_exhausted: i64,
+}
+
+#[derive(Serialize)]
+struct Outcomes {
+    answered: i64,
+    voicemail: i64,
+    no_answer: i64,
+    busy: i64,
+    failed: i64,
 }
 
 /// 422 for a range of more than `MAX_BUCKETS`: at `bucket` when the caller chose it, else at

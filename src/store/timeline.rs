@@ -22,9 +22,9 @@ pub const COLUMNS: [&str; 8] = [
 /// One bucket's counts, in the order of `COLUMNS`.
 pub type Counts = [i64; 8];
 
-/// Most minute rows read back from now for the finish estimate's rate (an hour of calling, plus
-/// rows left at zero by deletes).
-const RECENT_ROWS: i64 = 1000;
+/// Most minute rows read back from now for the finish estimate's rate: an hour of calling is at
+/// most 60 rows with calls, plus rows left at zero by deletes.
+const RECENT_ROWS: i64 = 200;
 
 /// The counts of every bucket of `range`, zeros included. Hours and days are summed from the
 /// hour rows (at most 24 a day), minutes read from the minute rows.
