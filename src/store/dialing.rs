@@ -163,12 +163,13 @@ pub fn claim(
             demands.push(Demand {
                 org,
                 limit: limit as u64,
+                up: up as u64,
                 want: due.len() as u64,
             });
             dues.push(due);
         }
     }
-    let shares = slots::share(free as u64, &demands);
+    let shares = slots::share(global_limit as u64, free as u64, &demands);
     let mut calls = Vec::new();
     for (due, share) in dues.into_iter().zip(shares) {
         for contact in due.into_iter().take(share as usize) {
