@@ -503,3 +503,70 @@ async fn a_restart_ends_simulated_calls_that_were_up_and_frees_stale_locks() {
             <= 1
     }));
 }
+
+/// Calling windows of a day that never comes: a contact under them is never due.
+fn never() -> Value {
+    json!([])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pass_out_of_reschedules_lets_no_lower_priority_campaign_go_first() {
+    // A high-priority campaign with 10,001 due contacts in Tokyo, whose windows have just closed
+    // (more than one pass moves to their next opening), then one due contact inside its windows;
+    // a low-priority campaign with one contact inside its windows; one slot. The dialer is off:
+    // the passes are run here, on the database the server writes.
+    let server = TestServer::start().await;
+    let org = Org::new(&server, "org_a");
+    org.ok(
+        Method::PUT,
+        "/campaign/concurrency-settings",
+        Some(json!({"concurrency_limit": 1})),
+    )
+    .await;
+    let high = org.campaign(json!({})).await;
+    let low = org.campaign(json!({})).await;
+    org.ok(
+        Method::PATCH,
+        &format!("/campaign/campaigns/{high}"),
+        Some(json!({"priority": 10})),
+    )
+    .await;
+    let tokyo = (0..10_001)
+        .map(|i| json!({"phone_numbers": [number(i)], "timezone": "Asia/Tokyo"}))
+        .collect::<Vec<Value>>();
+    org.add(&high, tokyo).await;
+    let first = org
+        .add(&high, json!([{"phone_numbers": [number(20_000)]}]))
+        .await;
+    org.add(&low, json!([{"phone_numbers": [number(20_001)]}]))
+        .await;
+    let configuration = org
+        .ok(Method::GET, &format!("/campaign/campaigns/{high}"), None)
+        .await["configuration_id"]
+        .clone();
+    org.ok(
+        Method::PATCH,
+        &format!(
+            "/campaign/configurations/{}",
+            configuration.as_str().unwrap()
+        ),
+        Some(json!({"overrides": [{"timezone": "Asia/Tokyo", "windows": never()}]})),
+    )
+    .await;
+
+    let mut db = rusqlite::Connection::open(&server.db).unwrap();
+    let mut pass = || {
+        let now = Timestamp::now() + SignedDuration::from_secs(1);
+        campaignd::store::write_now(&mut db, |conn| {
+            campaignd::store::dialing::claim(conn, now, 50, 1000)
+        })
+        .unwrap()
+    };
+    // The first pass moves 10,000 Tokyo contacts and stops inside the high-priority level: it
+    // starts nothing rather than the low-priority contact.
+    assert!(pass().is_empty());
+    // The next one moves the last Tokyo contact and reaches the open one.
+    let calls = pass();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].contact_id, first[0]);
+}
