@@ -4,6 +4,7 @@
 
 use crate::api::auth::{self, describe};
 use crate::dialer::webhook::MAX_CONVERSATION_ID;
+use crate::domain::contact;
 use crate::domain::phone::Region;
 use crate::domain::schedule::{DAY_NAMES, MAX_OVERRIDES, MAX_WINDOWS};
 use crate::domain::scope::Scope;
@@ -25,6 +26,11 @@ fn schema(name: &str) -> Value {
 
 fn string(min: usize, max: usize) -> Value {
     json!({"type": "string", "minLength": min, "maxLength": max})
+}
+
+/// A string whose length in characters is within `bounds`.
+fn length(bounds: &std::ops::RangeInclusive<usize>) -> Value {
+    string(*bounds.start(), *bounds.end())
 }
 
 fn int(min: i64, max: i64) -> Value {
@@ -116,9 +122,14 @@ fn schemas() -> Value {
     let overrides = || array(schema("ScheduleOverride"), 0, Some(MAX_OVERRIDES));
     let timezone = || schema("Timezone");
     let org_id = || json!({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"});
-    let phone = || json!({"type": "string", "minLength": 1, "maxLength": 100});
+    let phone = || length(&contact::PHONE_TEXT);
     let e164 = json!({"type": "string", "pattern": "^\\+[1-9][0-9]{1,14}$"});
-    let agent_version = || int(1, i32::MAX.into());
+    let agent_version = || {
+        int(
+            *contact::AGENT_VERSION.start(),
+            *contact::AGENT_VERSION.end(),
+        )
+    };
     let json_object = || json!({"type": "object"});
     let external_id = || or_null(string(1, 255));
 
@@ -136,7 +147,7 @@ fn schemas() -> Value {
         ),
         "max_attempts": with_default(int(1, 20), json!(3)),
         "retry_delay_minutes": with_default(int(1, 10_080), json!(60)),
-        "agent_id": or_null(string(1, 255)),
+        "agent_id": or_null(length(&contact::AGENT_ID)),
         "agent_version": or_null(agent_version()),
         "agent_number": or_null(described(phone(), "phone number, normalised to E.164 with default_country_code")),
     });
@@ -149,22 +160,22 @@ fn schemas() -> Value {
 
     let contact_in_fields = json!({
         "id": uuid(),
-        "external_id": external_id(),
+        "external_id": or_null(length(&contact::EXTERNAL_ID)),
         "phone_numbers": described(
-            array(phone(), 1, Some(10)),
+            array(phone(), *contact::NUMBERS.start(), Some(*contact::NUMBERS.end())),
             "required to insert a contact, optional to update one",
         ),
         "data": json_object(),
         "timezone": or_null(timezone_name()),
         "scheduled_at": or_null(described(
-            string(1, 100),
+            length(&contact::SCHEDULED_AT),
             "RFC 3339 with an offset, or a local date-time without offset",
         )),
-        "agent_id": or_null(string(1, 255)),
+        "agent_id": or_null(length(&contact::AGENT_ID)),
         "agent_config": or_null(json_object()),
         "agent_number": or_null(phone()),
         "agent_version": or_null(agent_version()),
-        "initial_context": or_null(string(0, 10_000)),
+        "initial_context": or_null(length(&contact::INITIAL_CONTEXT)),
     });
 
     let regions: Vec<String> = (b'A'..=b'Z')
@@ -228,7 +239,7 @@ fn schemas() -> Value {
             "default_country_code": schema("Region"),
             "max_attempts": int(1, 20),
             "retry_delay_minutes": int(1, 10_080),
-            "agent_id": or_null(string(1, 255)),
+            "agent_id": or_null(length(&contact::AGENT_ID)),
             "agent_version": or_null(agent_version()),
             "agent_number": or_null(e164.clone()),
             "created_at": date_time(),
@@ -280,16 +291,16 @@ fn schemas() -> Value {
         "Contact": record(json!({
             "id": uuid(),
             "campaign_id": described(or_null(uuid()), "null for ad-hoc contacts (the `default` campaign)"),
-            "external_id": external_id(),
-            "phone_numbers": array(e164.clone(), 1, Some(10)),
+            "external_id": or_null(length(&contact::EXTERNAL_ID)),
+            "phone_numbers": array(e164.clone(), *contact::NUMBERS.start(), Some(*contact::NUMBERS.end())),
             "data": json_object(),
             "timezone": or_null(timezone_name()),
             "scheduled_at": or_null(date_time()),
-            "agent_id": or_null(string(1, 255)),
+            "agent_id": or_null(length(&contact::AGENT_ID)),
             "agent_config": or_null(json_object()),
             "agent_number": or_null(e164),
             "agent_version": or_null(agent_version()),
-            "initial_context": or_null(string(0, 10_000)),
+            "initial_context": or_null(length(&contact::INITIAL_CONTEXT)),
             "status": enumeration(&CONTACT_STATUSES),
             "attempt_count": count(),
             "next_attempt_at": or_null(date_time()),
@@ -302,11 +313,11 @@ fn schemas() -> Value {
             "Matched by `id`, then `external_id`: a match is updated (present fields replace \
              stored ones, null clears), otherwise the item is inserted.",
         ),
-        "ContactUpsert": record(json!({"contacts": array(schema("ContactIn"), 1, Some(1000))})),
+        "ContactUpsert": record(json!({"contacts": array(schema("ContactIn"), 1, Some(contact::MAX_UPSERT))})),
         "UpsertResult": record(json!({
             "inserted": count(),
             "updated": count(),
-            "contact_ids": array(uuid(), 1, Some(1000)),
+            "contact_ids": array(uuid(), 1, Some(contact::MAX_UPSERT)),
         })),
         "ContactList": record(json!({
             "contacts": array(schema("Contact"), 0, Some(1000)),
