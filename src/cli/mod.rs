@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
 
 fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
     init_logging();
+    crate::raise_open_file_limit();
     let bootstrap_key = args
         .bootstrap_key
         .as_deref()

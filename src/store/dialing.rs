@@ -163,12 +163,13 @@ pub fn claim(
             demands.push(Demand {
                 org,
                 limit: limit as u64,
+                up: up as u64,
                 want: due.len() as u64,
             });
             dues.push(due);
         }
     }
-    let shares = slots::share(free as u64, &demands);
+    let shares = slots::share(global_limit as u64, free as u64, &demands);
     let mut calls = Vec::new();
     for (due, share) in dues.into_iter().zip(shares) {
         for contact in due.into_iter().take(share as usize) {
@@ -252,21 +253,26 @@ impl<'c> Pass<'c> {
             for (id, _, configuration_id) in level {
                 members.push((id.as_str(), self.rules(configuration_id)?));
             }
-            self.merge_level(org, &members, limit, &mut due)?;
+            if !self.merge_level(org, &members, limit, &mut due)? {
+                // The level was not read to its end: a contact of it may still be due, and no
+                // lower priority may go ahead of it.
+                break;
+            }
         }
         Ok(due)
     }
 
     /// Merges the due contacts of campaigns of one priority in `(dial_at, seq)` order, keeping
     /// those inside their windows now, until `due` holds `limit`. Each campaign is read in
-    /// chunks that grow, so a pass over many campaigns reads few rows of each.
+    /// chunks that grow, so a pass over many campaigns reads few rows of each. False when the
+    /// pass ran out of reschedules before it reached the level's end or the limit.
     fn merge_level(
         &mut self,
         org: &str,
         members: &[(&str, Arc<Rules>)],
         limit: usize,
         due: &mut Vec<Due>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         struct Source {
             rows: VecDeque<Candidate>,
             chunk: usize,
@@ -314,10 +320,10 @@ impl<'c> Pass<'c> {
             } else if self.rescheduled < RESCHEDULES_PER_PASS {
                 self.reschedule(rules, &candidate)?;
             } else {
-                break;
+                return Ok(false);
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Pending contacts of a campaign (or the ad-hoc ones) whose `dial_at` has come, after
