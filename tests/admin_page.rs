@@ -1174,9 +1174,11 @@ async fn a_simulated_run_draws_its_charts_and_estimate() {
     );
     let range = b.text("#chart-range").await;
     assert!(range.contains("times in America/New_York"), "{range}");
+    // The whole run is about 2 h of campaignd's clock (12 s); a busy machine gets more time.
+    let run = std::time::Duration::from_secs(180);
     // The charts follow campaignd's clock: what they count grows while the simulator calls.
     let (before, _) = legend_counts(&b).await;
-    b.wait_until("the chart to count more ended calls", || async {
+    b.wait_until_within(run, "the chart to count more ended calls", || async {
         legend_counts(&b).await.0 > before
     })
     .await;
@@ -1187,7 +1189,7 @@ async fn a_simulated_run_draws_its_charts_and_estimate() {
         .await;
 
     // Two contacts' attempts unfolded, as the simulator made them.
-    b.wait_until("contacts with two attempts", || async {
+    b.wait_until_within(run, "contacts with two attempts", || async {
         b.js("return Array.prototype.filter.call(\
                  document.querySelectorAll('#contacts-list button[data-toggle-for]'), \
                  function (t) { return t.textContent.indexOf('1 ') !== 0; }).length;")
@@ -1221,7 +1223,8 @@ async fn a_simulated_run_draws_its_charts_and_estimate() {
         .await;
 
     // ---- the end: every contact completed or exhausted; the charts' totals are the stats'.
-    b.wait_until(
+    b.wait_until_within(
+        run,
         "every contact to be done, and the charts to say so",
         || async {
             let done = number_text(&b.text("#stats-completed").await)

@@ -220,16 +220,25 @@ impl Browser {
         }
     }
 
-    pub async fn wait_until<F, Fut>(&self, what: &str, mut condition: F)
+    pub async fn wait_until<F, Fut>(&self, what: &str, condition: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        self.wait_until_within(WAIT, what, condition).await;
+    }
+
+    /// `wait_until` with a deadline of its own, for what takes a run of the dialer.
+    pub async fn wait_until_within<F, Fut>(&self, deadline: Duration, what: &str, mut condition: F)
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = bool>,
     {
         let started = Instant::now();
         while !condition().await {
-            if started.elapsed() > WAIT {
+            if started.elapsed() > deadline {
                 self.failure_screenshot().await;
-                panic!("waited {WAIT:?} for {what}");
+                panic!("waited {deadline:?} for {what}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
