@@ -137,6 +137,7 @@ async fn start_dialer(
         .await
         .map_err(|e| e.to_string())?;
     if ended > 0 {
+        (0..ended).for_each(|_| metrics::attempt_ended(domain::status::Outcome::Failed.as_str()));
         tracing::info!("{ended} simulated call(s) left up by the last run ended as failed");
     }
     let settings = app.dialer.clone();

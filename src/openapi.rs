@@ -2,12 +2,11 @@
 //! that each schema is written once (under `components`) and every bound comes from the code that
 //! enforces it. `tests/openapi.rs` checks it against the router; Schemathesis checks the answers.
 
-use crate::api::auth::{self, describe};
-use crate::dialer::webhook::MAX_CONVERSATION_ID;
+use crate::domain::attempt::MAX_CONVERSATION_ID;
 use crate::domain::contact;
 use crate::domain::phone::Region;
 use crate::domain::schedule::{DAY_NAMES, MAX_OVERRIDES, MAX_WINDOWS};
-use crate::domain::scope::Scope;
+use crate::domain::scope::{self, Scope, describe};
 use crate::domain::status::{CONTACT_STATUSES, CampaignStatus, Outcome};
 use crate::domain::timeline::{Bucket, MAX_BUCKETS, State as TimelineState};
 use serde_json::{Map, Value, json};
@@ -665,8 +664,8 @@ fn links_with(answer: Value, links: &[(&str, Value)]) -> Value {
 
 fn paths() -> Value {
     use Guard::{AnyCredential, Org, Public};
-    let read = Org(auth::READ);
-    let manage = Org(auth::MANAGE);
+    let read = Org(scope::READ);
+    let manage = Org(scope::MANAGE);
     let campaign = || shared_parameter("CampaignId");
     let contacts_campaign = || shared_parameter("ContactsCampaignId");
     let config = || shared_parameter("ConfigId");
@@ -897,11 +896,11 @@ fn paths() -> Value {
         },
         "/campaign/concurrency-settings": {
             "get": Op::new("get_concurrency_settings", "The organisation's concurrency limit",
-                    Org(auth::CONCURRENCY_READ))
+                    Org(scope::CONCURRENCY_READ))
                 .ok("200", answer("The settings", "ConcurrencySettings"))
                 .build(),
             "put": Op::new("update_concurrency_settings", "Set the organisation's concurrency limit",
-                    Org(auth::CONCURRENCY_MANAGE))
+                    Org(scope::CONCURRENCY_MANAGE))
                 .json_body("ConcurrencySettingsUpdate")
                 .ok("200", answer("The settings", "ConcurrencySettings"))
                 .errors(&["PayloadTooLarge", "ValidationError"])

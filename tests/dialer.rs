@@ -558,7 +558,7 @@ async fn a_pass_out_of_reschedules_lets_no_lower_priority_campaign_go_first() {
     let mut pass = || {
         let now = Timestamp::now() + SignedDuration::from_secs(1);
         campaignd::store::write_now(&mut db, |conn| {
-            campaignd::store::dialing::claim(conn, now, 50, 1000)
+            campaignd::dialer::claim(conn, now, 50, 1000)
         })
         .unwrap()
     };

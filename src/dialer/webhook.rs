@@ -3,10 +3,11 @@
 //! later on the result route), ends it at once, or is not a delivery at all: then the contact
 //! goes back to `pending` and deliveries pause, 1 s doubling to 60 s, until the bridge answers.
 
+use super::LOCK_TIMEOUT;
 use super::{Placement, Placer, Placing};
+use crate::domain::attempt::{Call, MAX_CONVERSATION_ID};
 use crate::domain::clock::Clock;
 use crate::domain::status::Outcome;
-use crate::store::dialing::{Call, LOCK_TIMEOUT};
 use base64::Engine;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
@@ -26,8 +27,6 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const LONGEST_BACKOFF: Duration = Duration::from_secs(60);
 /// Largest answer body read; a longer one is unreadable.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
-/// Longest `conversation_id` (as on the result route).
-pub const MAX_CONVERSATION_ID: usize = 255;
 
 /// `--webhook-url`, `--webhook-secret`, `--public-url`.
 #[derive(Clone, Debug)]
