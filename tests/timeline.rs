@@ -9,6 +9,7 @@ use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
 use campaignd::domain::scope::{Scope, Scopes};
 use campaignd::domain::status::Outcome;
+use campaignd::store::configurations::RulesCache;
 use campaignd::store::{dialing, maintenance};
 use common::dialing::{Org, always, eventually, number};
 use common::{TestServer, locs};
@@ -24,7 +25,7 @@ fn at(text: &str) -> Timestamp {
 /// contacts at `now` and returns (contact id → attempt id).
 fn claim(server: &TestServer, now: &str) -> Vec<(String, String)> {
     server.admin(|conn| {
-        let calls = dialing::claim(conn, at(now), 50, 100)?;
+        let calls = dialer::claim(conn, at(now), 50, 100)?;
         Ok(calls
             .into_iter()
             .map(|c| (c.contact_id, c.attempt_id))
@@ -34,15 +35,14 @@ fn claim(server: &TestServer, now: &str) -> Vec<(String, String)> {
 
 fn end(server: &TestServer, attempt: &str, outcome: Outcome, ended_at: &str) {
     server.admin(|conn| {
-        dialing::end(
-            conn,
-            None,
-            attempt,
+        let end = dialing::EndAttempt {
+            attempt_id: attempt,
             outcome,
-            at(ended_at),
-            None,
-            at(ended_at),
-        )
+            ended_at: at(ended_at),
+            conversation_id: None,
+            org: None,
+        };
+        dialing::end_attempt(conn, &mut RulesCache::default(), &end, at(ended_at))
     });
 }
 
