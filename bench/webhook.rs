@@ -191,7 +191,11 @@ async fn main() {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = campaignd::App::with(store.clone(), Clock::real(), settings);
+    let config = campaignd::config::ServeConfig {
+        dialer: settings,
+        ..Default::default()
+    };
+    let app = campaignd::App::new(store.clone(), &config);
     let served = tokio::spawn(campaignd::serve(app, listener, async {
         let _ = stopped.await;
     }));
