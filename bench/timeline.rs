@@ -11,7 +11,6 @@
 //!    default (30 days: by day), and the last 1,000 minutes — then one connection alone asks 30
 //!    days by hour; the latencies' percentiles are printed.
 
-use campaignd::dialer;
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
 use campaignd::domain::schedule::TimeWindow;
@@ -284,11 +283,11 @@ async fn main() {
         .unwrap();
     let key = key.to_string();
     // campaignd's clock stands at the end of the 30 days: the default range is all of them.
-    let app = campaignd::App::with(
-        store.clone(),
-        Clock::started(end, 1.0),
-        dialer::Settings::default(),
-    );
+    let config = campaignd::config::ServeConfig {
+        clock: Clock::started(end, 1.0),
+        ..Default::default()
+    };
+    let app = campaignd::App::new(store.clone(), &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
