@@ -14,6 +14,7 @@
 
 use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
+use campaignd::domain::phone;
 use campaignd::domain::schedule::{TimeWindow, parse_day};
 use campaignd::store::configurations::{self, ConfigurationFields};
 use campaignd::store::contacts::{self, ContactWrite, Scope};
@@ -104,7 +105,9 @@ fn fields(windows: Vec<TimeWindow>) -> ConfigurationFields {
 
 fn contact(n: u64) -> ContactWrite {
     ContactWrite {
-        phone_numbers: Some(format!("[\"+1650253{:04}\"]", n % 10_000)),
+        phone_numbers: Some(vec![
+            phone::normalise(&format!("+1650253{:04}", n % 10_000), None).unwrap(),
+        ]),
         timezone: Some(Some(ZONES[(n % 20) as usize].to_string())),
         data: Some(format!(
             "{{\"n\":{n},\"plan\":\"pro\",\"note\":\"benchmark contact\"}}"

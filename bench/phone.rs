@@ -59,7 +59,7 @@ fn report_agreement(rows: &[Row]) {
             (0, 0, 0, 0, 0);
         for row in rows.iter().filter(|r| r.held_out == half) {
             n += 1;
-            let ours = normalise(&row.input, row.region).ok();
+            let ours = normalise(&row.input, row.region).ok().map(String::from);
             match (&ours, &row.expected) {
                 (a, b) if a == b => agree += 1,
                 (Some(_), None) => invalid_accepted += 1,

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use campaignd::dialer::{self, Mode, webhook};
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
+use campaignd::domain::phone;
 use campaignd::domain::schedule::{TimeWindow, parse_day};
 use campaignd::domain::scope::Scopes;
 use campaignd::store::configurations::{self, ConfigurationFields};
@@ -104,7 +105,9 @@ async fn fill(store: &Store, n: u64) -> (String, String) {
     while left > 0 {
         let batch: Vec<ContactWrite> = (0..left.min(1000))
             .map(|i| ContactWrite {
-                phone_numbers: Some(format!("[\"+1650253{:04}\"]", (left + i) % 10_000)),
+                phone_numbers: Some(vec![
+                    phone::normalise(&format!("+1650253{:04}", (left + i) % 10_000), None).unwrap(),
+                ]),
                 data: Some(format!("{{\"n\":{},\"plan\":\"pro\"}}", left + i)),
                 ..ContactWrite::default()
             })

@@ -321,7 +321,7 @@ pub fn items(csv: &Csv, region: Option<Region>) -> (Vec<(u64, ContactWrite)>, Ve
             continue;
         }
         if !numbers.is_empty() {
-            write.phone_numbers = Some(serde_json::to_string(&numbers).expect("strings serialise"));
+            write.phone_numbers = Some(numbers);
         }
         if !data.is_empty() {
             write.data = Some(Value::Object(data).to_string());

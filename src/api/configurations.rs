@@ -236,7 +236,7 @@ pub fn phone_number(
 ) -> Option<String> {
     let raw = c.string_in(value, loc, &contact::PHONE_TEXT)?;
     match phone::normalise(&raw, region) {
-        Ok(number) => Some(number),
+        Ok(number) => Some(number.into()),
         Err(msg) => {
             c.value_error(loc, msg, value);
             None

@@ -6,7 +6,7 @@ use super::validate::{Checker, Field, Loc, Problem};
 use super::{ApiError, ApiResult, Ctx, Request, no_content, ok};
 use crate::domain::contact::{self as rules, MAX_UPSERT};
 use crate::domain::json::{MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH, compact};
-use crate::domain::phone::{self, Region};
+use crate::domain::phone::{self, E164, Region};
 use crate::domain::status::ContactStatus;
 use crate::import;
 use crate::store::contacts::{self as store, ContactWrite, ImportMode, PageStart, Scope, Target};
@@ -292,14 +292,14 @@ pub fn normalise_items(mut items: Vec<Item>, region: Option<Region>) -> ApiResul
     Ok(items)
 }
 
-/// The numbers as a JSON array of E.164 strings, duplicates dropped (first kept).
+/// The numbers in E.164, duplicates dropped (first kept).
 pub fn normalise_numbers(
     check: &mut Checker,
     numbers: &[String],
     region: Option<Region>,
     loc: &Loc,
-) -> Option<String> {
-    let mut normalised: Vec<String> = Vec::with_capacity(numbers.len());
+) -> Option<Vec<E164>> {
+    let mut normalised: Vec<E164> = Vec::with_capacity(numbers.len());
     let mut ok = true;
     for (j, raw) in numbers.iter().enumerate() {
         match normalise_one(check, raw, region, &loc.at(j)) {
@@ -308,7 +308,7 @@ pub fn normalise_numbers(
             None => ok = false,
         }
     }
-    ok.then(|| serde_json::to_string(&normalised).expect("strings serialise"))
+    ok.then_some(normalised)
 }
 
 fn normalise_one(
@@ -316,7 +316,7 @@ fn normalise_one(
     raw: &str,
     region: Option<Region>,
     loc: &Loc,
-) -> Option<String> {
+) -> Option<E164> {
     match phone::normalise(raw, region) {
         Ok(number) => Some(number),
         Err(msg) => {

@@ -36,17 +36,49 @@ impl Region {
     }
 }
 
+/// A valid phone number in E.164 form (`+`, the country code and the national number): only
+/// `normalise` makes one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct E164(String);
+
+impl std::ops::Deref for E164 {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for E164 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for E164 {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl From<E164> for String {
+    fn from(number: E164) -> String {
+        number.0
+    }
+}
+
 /// Normalises `raw` to E.164, as libphonenumber parses, validates and formats it. With a region,
 /// numbers written without their country code are read in that region; without one (ad-hoc
 /// contacts) the number must carry its country code after a `+`. An extension is accepted and
 /// dropped, as E.164 has none; digits of any script are read as digits. The error is the message
 /// the API shows.
-pub fn normalise(raw: &str, region: Option<Region>) -> Result<String, String> {
+pub fn normalise(raw: &str, region: Option<Region>) -> Result<E164, String> {
     let number = PHONE_NUMBER_UTIL
         .parse(raw, region.map(|r| r.0))
         .map_err(|e| unparsable(raw, region, e))?;
     if number.is_valid() {
-        Ok(number.format_as(PhoneNumberFormat::E164).into_owned())
+        Ok(E164(number.format_as(PhoneNumberFormat::E164).into_owned()))
     } else {
         Err(invalid(raw, region, &number))
     }

@@ -4,7 +4,7 @@
 use super::configurations::Rules;
 use super::{StoreError, StoreResult};
 use crate::domain::ids::new_id;
-use crate::domain::phone::Region;
+use crate::domain::phone::{E164, Region};
 use crate::domain::schedule::{self, Schedule};
 use crate::domain::status::{AttemptStatus, CampaignStatus, ContactStatus, Outcome};
 use crate::domain::time;
@@ -328,8 +328,8 @@ pub type Change<T> = Option<Option<T>>;
 pub struct ContactWrite {
     pub id: Option<String>,
     pub external_id: Change<String>,
-    /// JSON array text of E.164 numbers.
-    pub phone_numbers: Option<String>,
+    /// Normalised, without duplicates.
+    pub phone_numbers: Option<Vec<E164>>,
     /// Compact JSON object text.
     pub data: Option<String>,
     pub timezone: Change<String>,
@@ -337,7 +337,7 @@ pub struct ContactWrite {
     pub scheduled_at: Change<String>,
     pub agent_id: Change<String>,
     pub agent_config: Change<String>,
-    pub agent_number: Change<String>,
+    pub agent_number: Change<E164>,
     pub agent_version: Change<i64>,
     pub initial_context: Change<String>,
 }
@@ -477,7 +477,7 @@ fn apply(
                     seq: 0,
                     id: item.id.clone().unwrap_or_else(new_id),
                     external_id: None,
-                    phone_numbers: phone_numbers.clone(),
+                    phone_numbers: numbers_json(phone_numbers),
                     data: "{}".into(),
                     timezone: None,
                     scheduled_at: None,
@@ -551,17 +551,25 @@ fn merge(stored: &Stored, item: &ContactWrite, default_timezone: &str) -> Stored
         external_id: apply(&stored.external_id, &item.external_id),
         phone_numbers: item
             .phone_numbers
-            .clone()
-            .unwrap_or_else(|| stored.phone_numbers.clone()),
+            .as_deref()
+            .map_or_else(|| stored.phone_numbers.clone(), numbers_json),
         data: item.data.clone().unwrap_or_else(|| stored.data.clone()),
         timezone,
         scheduled_at,
         agent_id: apply(&stored.agent_id, &item.agent_id),
         agent_config: apply(&stored.agent_config, &item.agent_config),
-        agent_number: apply(&stored.agent_number, &item.agent_number),
+        agent_number: apply(
+            &stored.agent_number,
+            &item.agent_number.clone().map(|n| n.map(String::from)),
+        ),
         agent_version: apply(&stored.agent_version, &item.agent_version),
         initial_context: apply(&stored.initial_context, &item.initial_context),
     }
+}
+
+/// The stored form of a contact's numbers: a JSON array.
+fn numbers_json(numbers: &[E164]) -> String {
+    serde_json::to_string(numbers).expect("numbers serialise")
 }
 
 /// When new contacts may be dialled first, computed once per (timezone, scheduled_at) of a batch:
