@@ -13,6 +13,7 @@
 
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
+use campaignd::domain::phone;
 use campaignd::domain::schedule::TimeWindow;
 use campaignd::domain::scope::Scopes;
 use campaignd::domain::time;
@@ -78,7 +79,9 @@ async fn fill(store: &Store, attempts: u64, start: Timestamp) -> String {
     while n < contact_count {
         let batch: Vec<ContactWrite> = (n..(n + 1000).min(contact_count))
             .map(|i| ContactWrite {
-                phone_numbers: Some(format!("[\"+1650253{:04}\"]", i % 10_000)),
+                phone_numbers: Some(vec![
+                    phone::normalise(&format!("+1650253{:04}", i % 10_000), None).unwrap(),
+                ]),
                 data: Some(format!("{{\"n\":{i},\"plan\":\"pro\"}}")),
                 ..ContactWrite::default()
             })
