@@ -9,7 +9,8 @@
 //!    slot, and the same at 10,000 contacts.
 //! 2. Sustained simulated calls of 0 s under limits of 10,000 for `--secs`, while 10,000
 //!    contacts/s are upserted into another campaign and the stats are read; the invariants are
-//!    sampled every 100 ms.
+//!    sampled every 100 ms. `--without-timeline` runs this part without the timeline's
+//!    triggers, to measure what they cost.
 
 use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
@@ -257,6 +258,21 @@ async fn sustained(secs: u64) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
     let store = Store::open(&db, Synchronous::Full).unwrap();
+    if std::env::args().any(|a| a == "--without-timeline") {
+        // What the timeline's counters cost the dialer: the same run without their triggers.
+        store
+            .write(|conn| {
+                conn.execute_batch(
+                    "DROP TRIGGER attempts_timeline_on_insert; DROP TRIGGER attempts_timeline_on_delete;
+                     DROP TRIGGER attempts_timeline_on_end; DROP TRIGGER attempts_timeline_on_restart;
+                     DROP TRIGGER contacts_timeline_on_status;",
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        println!("(the timeline's triggers dropped)");
+    }
     let clock = Clock::real();
     let ids = fill(&store, always(), 2, secs * 10_000, clock.now()).await;
     let settings = dialer::Settings {

@@ -8,6 +8,7 @@ use crate::domain::phone::Region;
 use crate::domain::schedule::{DAY_NAMES, MAX_OVERRIDES, MAX_WINDOWS};
 use crate::domain::scope::{self, Scope, describe};
 use crate::domain::status::{AttemptStatus, CampaignStatus, ContactStatus, Outcome};
+use crate::domain::timeline::{Bucket, MAX_BUCKETS, State as TimelineState};
 use serde_json::{Map, Value, json};
 
 pub fn document() -> &'static Value {
@@ -338,6 +339,46 @@ fn schemas() -> Value {
             "active_calls": count(),
             "concurrency_limit": int(1, 10_000),
         })),
+        "TimelineBucket": record(json!({
+            "start": described(date_time(), "The bucket's start (UTC-aligned)"),
+            "attempts_started": described(count(), "Attempts that started in the bucket"),
+            "outcomes": described(
+                record(json!({
+                    "answered": count(), "voicemail": count(), "no_answer": count(),
+                    "busy": count(), "failed": count(),
+                })),
+                "Attempts that ended in the bucket, by outcome",
+            ),
+            "contacts_completed": described(count(), "Contacts whose last attempt (answered) ended in the bucket"),
+            "contacts_exhausted": described(count(), "Contacts whose last attempt used up max_attempts in the bucket"),
+        })),
+        "Estimate": described(record(json!({
+            "state": described(enumeration(&TimelineState::NAMES),
+                "`calling`: an estimate; `no_rate`: calling, but no contact finished yet in the \
+                 last hour of calling; `windows_closed`: contacts wait and every calling window \
+                 is closed until `next_window_at`; `paused`, `closed`; `no_windows`: the \
+                 configuration has none; `nothing_pending`: no contact is pending or being called"),
+            "remaining_contacts": described(count(), "Contacts pending, locked or in progress"),
+            "rate_per_hour": described(or_null(json!({"type": "number", "minimum": 0})),
+                "Contacts finished (completed or exhausted) per hour over the last hour of calling"),
+            "calling_left_minutes": described(or_null(count()),
+                "Calling time the remaining contacts need at that rate"),
+            "done_at": described(or_null(date_time()),
+                "When that calling time has passed inside the default windows"),
+            "next_window_at": described(or_null(date_time()),
+                "With `windows_closed`: when the first window opens"),
+            "timezone": described(string(1, 255),
+                "The configuration's default timezone (UTC for ad-hoc contacts): the zone of the windows `done_at` is read in"),
+        })), "The finish estimate [ext]: the last hour of calling's rate carried through the \
+              calling windows, or why there is none"),
+        "Timeline": record(json!({
+            "campaign_id": described(or_null(uuid()), "The resolved campaign id; null for `default`"),
+            "bucket": enumeration(&Bucket::NAMES),
+            "from": described(date_time(), "The first bucket's start"),
+            "to": described(date_time(), "The last bucket's end"),
+            "buckets": array(schema("TimelineBucket"), 1, Some(MAX_BUCKETS as usize)),
+            "estimate": schema("Estimate"),
+        })),
         "AttemptResult": object(&["outcome"], json!({
             "outcome": enumeration(Outcome::NAMES),
             "ended_at": described(date_time(), "RFC 3339 with an offset; default now. Not before \
@@ -640,6 +681,7 @@ fn paths() -> Value {
         ("PauseCampaign", "pause_campaign"),
         ("CloseCampaign", "close_campaign"),
         ("GetCampaignStats", "get_campaign_stats"),
+        ("GetCampaignTimeline", "get_campaign_timeline"),
         ("UpsertContacts", "upsert_contacts"),
         ("ListContacts", "list_contacts"),
         ("ImportContactsCsv", "import_contacts_csv"),
@@ -731,6 +773,23 @@ fn paths() -> Value {
                 .params(vec![campaign()])
                 .ok("200", answer("The statistics", "Stats"))
                 .errors(&["NotFound"])
+                .build(),
+        },
+        "/campaign/campaigns/{id}/timeline": {
+            "get": Op::new("get_campaign_timeline",
+                    "A campaign's calls over time, and when it will be done [ext]", read)
+                .params(vec![
+                    contacts_campaign(),
+                    parameter("bucket", "query", false, enumeration(&Bucket::NAMES),
+                        "Bucket size; default: the smallest giving at most 500 buckets"),
+                    parameter("from", "query", false, date_time(),
+                        "RFC 3339 with an offset; default: the campaign's created_at"),
+                    parameter("to", "query", false, date_time(),
+                        "RFC 3339 with an offset; default: now (campaignd's clock)"),
+                ])
+                .ok("200", answer("Every bucket from `from` to `to`, zeros included", "Timeline"))
+                .errors(&["NotFound", "ValidationError"])
+                .note("At most 1,000 buckets; `from` must be before `to`.")
                 .build(),
         },
         "/campaign/campaigns/{id}/contacts": {

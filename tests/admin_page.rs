@@ -6,7 +6,9 @@
 //! installs both.
 //!
 //! Screenshots of the main screens are written to `target/screenshots/`, or to
-//! `docs/screenshots/` (the ones the README shows) with `UPDATE_SCREENSHOTS=1`.
+//! `docs/screenshots/` (the ones the README shows) with `UPDATE_SCREENSHOTS=1`; the campaign's
+//! come from a campaign the simulator runs on the fast clock. Every view is checked with
+//! axe-core 4 (tests/vendor/axe-core, injected through WebDriver, never served): no violation.
 
 mod browser;
 mod common;
@@ -218,6 +220,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     assert!(!b.displayed("#view-campaigns").await);
     b.assert_no_persistent_storage().await;
     b.published_screenshot("signin-error").await;
+    b.assert_accessible("the sign-in page").await;
 
     // ---- the right key
     b.fill("#signin-credential", &key).await;
@@ -256,6 +259,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
         json!(true)
     );
     b.published_screenshot("configuration-editor").await;
+    b.assert_accessible("the configuration editor").await;
     b.click("#config-create-submit").await;
     let notice = b
         .wait_text("#notice-text", "confirm the configuration", |t| {
@@ -268,6 +272,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     })
     .await;
     assert!(!b.displayed("#error-banner").await);
+    b.assert_accessible("the configuration list").await;
     // What the page sent is what the server stored.
     let (status, configs) = server
         .call(Method::GET, "/campaign/configurations", Some(&key), None)
@@ -284,6 +289,19 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
         json!([{"days": ["mon", "tue", "wed", "thu", "fri", "sat"], "start": "09:00", "end": "17:00"}])
     );
     let config_id = config["id"].as_str().unwrap().to_string();
+    // Its own page, with the editor filled in.
+    b.goto(&server.url(&format!("/admin/#/configurations/{config_id}")))
+        .await;
+    b.wait_text("#config-title", "name the configuration", |t| {
+        t == "US business hours"
+    })
+    .await;
+    b.wait_displayed("#config-edit-name").await;
+    b.assert_accessible("a configuration's page").await;
+    // A page that does not exist.
+    b.goto(&server.url("/admin/#/nowhere")).await;
+    b.wait_displayed("#view-notfound").await;
+    b.assert_accessible("the not-found page").await;
 
     // ---- two campaigns with it (the only configuration is preselected)
     b.click("#nav-campaigns").await;
@@ -342,6 +360,7 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     assert_eq!(stored["configuration_id"], json!(config_id));
     b.js("window.scrollTo(0, 0); return null;").await;
     b.published_screenshot("campaigns").await;
+    b.assert_accessible("the campaign list").await;
 
     // ---- the campaign's page: stats, then contacts arriving
     b.click(&format!(
@@ -384,7 +403,8 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
     assert_eq!(b.text("#stats-in-progress").await, "0");
     assert_eq!(b.text("#stats-exhausted").await, "0");
     assert_eq!(b.text("#stats-attempts-total").await, "0");
-    b.published_screenshot("campaign-detail").await;
+    b.screenshot("campaign-new").await;
+    b.assert_accessible("the campaign page").await;
 
     // ---- pause: Start and Close are offered
     b.click("#btn-pause").await;
@@ -446,6 +466,8 @@ async fn sign_in_create_configuration_and_campaign_pause_and_close() {
         .await;
     assert_eq!(fits, json!(true), "names and statuses within 390 px");
     b.published_screenshot("campaigns-phone").await;
+    b.assert_accessible("the campaign list at phone width")
+        .await;
 
     assert_same_origin_only(&b, &origin).await;
     b.assert_no_persistent_storage().await;
@@ -526,6 +548,7 @@ async fn csv_upload_dry_run_then_import() {
     b.js("document.getElementById('upload-card').scrollIntoView(); return null;")
         .await;
     b.published_screenshot("upload-dry-run").await;
+    b.assert_accessible("the CSV import's dry run").await;
 
     // ---- import, skipping the bad row
     b.click("#upload-skip-invalid").await;
@@ -828,7 +851,8 @@ async fn attempts_and_calls_up_show_and_refresh_while_active() {
         "document.getElementById('contacts-list').closest('.card').scrollIntoView(); return null;",
     )
     .await;
-    b.published_screenshot("contact-attempts").await;
+    b.screenshot("contact-attempts-written").await;
+    b.assert_accessible("the contacts list with attempts").await;
 
     // ---- Grace's call ends (busy): the next refresh shows it, and the rows stay expanded.
     let ended = AttemptRow {
@@ -880,6 +904,7 @@ async fn attempts_and_calls_up_show_and_refresh_while_active() {
             .await,
         json!(0)
     );
+    b.assert_accessible("a contact's page").await;
 
     // ---- paused: the page stops refreshing, and says so
     b.click("#contact-back").await;
@@ -996,5 +1021,309 @@ async fn simulated_calls_show_up_on_the_page_as_they_happen() {
         assert!(duration.starts_with("10 min "), "{duration}");
     }
     assert!(!b.displayed("#error-banner").await);
+    b.close().await;
+}
+
+/// The total of the attempts chart's legend (every outcome), and the answered ones.
+async fn legend_counts(b: &Browser) -> (u64, u64) {
+    let counts = b
+        .js("return Array.prototype.map.call(document.querySelectorAll('#chart-attempts-legend li'), \
+             function (li) { return [li.dataset.outcome, li.querySelector('.n').textContent]; });")
+        .await;
+    let mut total = 0;
+    let mut answered = 0;
+    for pair in counts.as_array().unwrap() {
+        let n: u64 = pair[1].as_str().unwrap().replace(',', "").parse().unwrap();
+        total += n;
+        if pair[0] == "answered" {
+            answered = n;
+        }
+    }
+    (total, answered)
+}
+
+fn number_text(text: &str) -> u64 {
+    text.replace(',', "").parse().unwrap_or(u64::MAX)
+}
+
+/// A campaign the simulator runs on the fast clock (ten minutes a second), watched as a user
+/// would: a contact's page fills in by itself as its calls happen; the campaign page's charts
+/// draw and move while calls go on, the estimate gives a time left and a finish in the
+/// campaign's timezone, and at the end the charts' totals are the statistics'. Nothing comes from
+/// another host, axe-core finds nothing, and the README's screenshots are taken from this run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_run_draws_its_charts_and_estimate() {
+    use campaignd::dialer::{self, Mode, simulate};
+    use campaignd::domain::clock::Clock;
+
+    let settings = dialer::Settings {
+        mode: Mode::Simulate,
+        simulation: simulate::Settings {
+            outcomes: "answered=55,voicemail=10,no_answer=20,busy=10,failed=5"
+                .parse()
+                .unwrap(),
+            call_seconds: "30-300".parse().unwrap(),
+            seed: Some(11),
+        },
+        ..dialer::Settings::default()
+    };
+    // Tuesday 2026-12-01, 09:00 in New York.
+    let clock = Clock::started("2026-12-01T14:00:00Z".parse().unwrap(), 600.0);
+    let server = TestServer::start_with(clock, settings).await;
+    let key = server.key("org_a", Scopes::ALL);
+    let weekdays = json!(["mon", "tue", "wed", "thu", "fri"]);
+    let (status, config) = server
+        .call(
+            Method::POST,
+            "/campaign/configurations",
+            Some(&key),
+            Some(
+                &json!({"name": "US business hours", "default_timezone": "America/New_York",
+                         "default_windows": [{"days": weekdays, "start": "09:00", "end": "17:00"}],
+                         "max_attempts": 3, "retry_delay_minutes": 30}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{config}");
+    let (status, campaign) = server
+        .call(
+            Method::POST,
+            "/campaign/campaigns",
+            Some(&key),
+            Some(
+                &json!({"name": "Winter renewals", "configuration_id": config["id"],
+                         "external_id": "winter-renewals"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    let campaign_id = campaign["id"].as_str().unwrap().to_string();
+    let first_names = [
+        "Ada", "Grace", "Linus", "Barbara", "Ken", "Margaret", "Dennis", "Frances",
+    ];
+    let contacts: Vec<Value> = (0..200)
+        .map(|i| {
+            json!({"external_id": format!("crm-{:04}", 1000 + i),
+                   "phone_numbers": [format!("+1650253{:04}", i)],
+                   "data": {"first_name": first_names[i % first_names.len()], "plan": "pro"}})
+        })
+        .collect();
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/campaign/campaigns/{campaign_id}/contacts"),
+            Some(&key),
+            Some(&json!({ "contacts": contacts })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let last = body["contact_ids"][199].as_str().unwrap().to_string();
+
+    let b = browser().await;
+    sign_in(&b, &server, &key).await;
+    let origin = format!("http://{}", server.addr);
+
+    // ---- the last contact in line, before its first call: its page fills in by itself.
+    b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}/contacts/{last}")))
+        .await;
+    b.wait_text("#contact-title", "name the contact", |t| {
+        t == "Contact crm-1199"
+    })
+    .await;
+    b.wait_until(
+        "the contact's first call to show, without a click",
+        || async {
+            b.js(
+                "return document.querySelectorAll('#contact-attempts tr[data-attempt-id]').length;",
+            )
+            .await
+            .as_u64()
+            .unwrap_or(0)
+                >= 1
+        },
+    )
+    .await;
+    b.assert_accessible("a contact's page during a run").await;
+
+    // ---- the campaign page while calls go on
+    b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}")))
+        .await;
+    b.wait_text("#campaign-name", "name the campaign", |t| {
+        t == "Winter renewals"
+    })
+    .await;
+    b.wait_until("the attempts chart to draw bars", || async {
+        b.js("return document.querySelectorAll('#chart-attempts rect[class^=bar-]').length;")
+            .await
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+    })
+    .await;
+    let estimate = b
+        .wait_text("#estimate", "give a time left", |t| {
+            t.contains("of calling left")
+        })
+        .await;
+    assert!(estimate.contains("— done "), "{estimate}");
+    assert!(estimate.contains("(America/New_York)"), "{estimate}");
+    assert_eq!(
+        b.js("return document.getElementById('estimate').dataset.state;")
+            .await,
+        json!("calling")
+    );
+    let range = b.text("#chart-range").await;
+    assert!(range.contains("times in America/New_York"), "{range}");
+    // The whole run is about 2 h of campaignd's clock (12 s); a busy machine gets more time.
+    let run = std::time::Duration::from_secs(180);
+    // The charts follow campaignd's clock: what they count grows while the simulator calls.
+    let (before, _) = legend_counts(&b).await;
+    b.wait_until_within(run, "the chart to count more ended calls", || async {
+        legend_counts(&b).await.0 > before
+    })
+    .await;
+    b.js("document.getElementById('stats').closest('.card').scrollIntoView(); return null;")
+        .await;
+    b.published_screenshot("campaign-detail").await;
+    b.assert_accessible("the campaign page with its charts")
+        .await;
+
+    // Two contacts' attempts unfolded, as the simulator made them.
+    b.wait_until_within(run, "contacts with two attempts", || async {
+        b.js("return Array.prototype.filter.call(\
+                 document.querySelectorAll('#contacts-list button[data-toggle-for]'), \
+                 function (t) { return t.textContent.indexOf('1 ') !== 0; }).length;")
+            .await
+            .as_u64()
+            .unwrap_or(0)
+            >= 1
+    })
+    .await;
+    let toggles = b
+        .js("var all = Array.prototype.slice.call(document.querySelectorAll('#contacts-list button[data-toggle-for]'));\
+             var many = all.filter(function (t) { return t.textContent.indexOf('1 ') !== 0; });\
+             var one = all.filter(function (t) { return t.textContent.indexOf('1 ') === 0; });\
+             return many.slice(0, 1).concat(one.slice(0, 1)).map(function (t) { return t.dataset.toggleFor; });")
+        .await;
+    for id in toggles.as_array().unwrap() {
+        let id = id.as_str().unwrap();
+        b.click(&format!("#contacts-list button[data-toggle-for='{id}']"))
+            .await;
+        b.wait_displayed(&format!(
+            "#contacts-list tr.attempts-row[data-attempts-for='{id}']"
+        ))
+        .await;
+    }
+    b.js(
+        "document.getElementById('contacts-list').closest('.card').scrollIntoView(); return null;",
+    )
+    .await;
+    b.published_screenshot("contact-attempts").await;
+    b.assert_accessible("the contacts list with attempts during a run")
+        .await;
+
+    // ---- the end: every contact completed or exhausted; the charts' totals are the stats'.
+    b.wait_until_within(
+        run,
+        "every contact to be done, and the charts to say so",
+        || async {
+            let done = number_text(&b.text("#stats-completed").await)
+                + number_text(&b.text("#stats-exhausted").await);
+            let attempts = number_text(&b.text("#stats-attempts-total").await);
+            let (ended, answered) = legend_counts(&b).await;
+            done == 200
+                && ended == attempts
+                && answered == number_text(&b.text("#stats-completed").await)
+                && b.text("#chart-progress-label").await == "200 of 200"
+        },
+    )
+    .await;
+    b.wait_text("#estimate", "say nothing is left", |t| {
+        t == "Nothing left to call."
+    })
+    .await;
+    let (_, stats) = server
+        .call(
+            Method::GET,
+            &format!("/campaign/campaigns/{campaign_id}/stats"),
+            Some(&key),
+            None,
+        )
+        .await;
+    let (ended, answered) = legend_counts(&b).await;
+    assert_eq!(json!(ended), stats["attempts"]["total"]);
+    assert_eq!(json!(answered), stats["contacts"]["completed"]);
+    assert!(!b.displayed("#error-banner").await);
+    assert_same_origin_only(&b, &origin).await;
+    assert!(b.csp_violations().await.is_empty());
+    b.close().await;
+}
+
+/// Sunday afternoon with Monday–Friday windows (a newcomer trying it on a weekend): the page says
+/// the contacts are due but every window is closed, and until when.
+#[tokio::test]
+async fn on_a_weekend_the_page_says_when_the_windows_open() {
+    use campaignd::dialer::{self, Mode};
+    use campaignd::domain::clock::Clock;
+
+    let clock = Clock::started("2026-12-06T15:00:00Z".parse().unwrap(), 1.0);
+    let settings = dialer::Settings {
+        mode: Mode::Simulate,
+        ..dialer::Settings::default()
+    };
+    let server = TestServer::start_with(clock, settings).await;
+    let key = server.key("org_a", Scopes::ALL);
+    let weekdays = json!(["mon", "tue", "wed", "thu", "fri"]);
+    let (_, config) = server
+        .call(
+            Method::POST,
+            "/campaign/configurations",
+            Some(&key),
+            Some(&json!({"name": "Weekdays", "default_timezone": "America/New_York",
+                         "default_windows": [{"days": weekdays, "start": "09:00", "end": "17:00"}]})),
+        )
+        .await;
+    let (_, campaign) = server
+        .call(
+            Method::POST,
+            "/campaign/campaigns",
+            Some(&key),
+            Some(&json!({"name": "Weekend try", "configuration_id": config["id"]})),
+        )
+        .await;
+    let campaign_id = campaign["id"].as_str().unwrap().to_string();
+    let contacts: Vec<Value> = (0..3)
+        .map(|i| json!({"phone_numbers": [format!("+1650253000{i}")]}))
+        .collect();
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/campaign/campaigns/{campaign_id}/contacts"),
+            Some(&key),
+            Some(&json!({ "contacts": contacts })),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let b = browser().await;
+    sign_in(&b, &server, &key).await;
+    b.goto(&server.url(&format!("/admin/#/campaigns/{campaign_id}")))
+        .await;
+    let estimate = b
+        .wait_text("#estimate", "say the windows are closed", |t| {
+            t.contains("every calling window is closed")
+        })
+        .await;
+    assert!(estimate.starts_with("3 contacts due"), "{estimate}");
+    assert!(estimate.contains("until Monday"), "{estimate}");
+    assert!(estimate.contains("09:00 (America/New_York)"), "{estimate}");
+    assert_eq!(
+        b.js("return document.getElementById('estimate').dataset.state;")
+            .await,
+        json!("windows_closed")
+    );
+    assert!(b.displayed("#estimate").await);
+    assert_eq!(b.text("#stats-attempts-total").await, "0");
+    b.assert_accessible("the campaign page on a weekend").await;
     b.close().await;
 }

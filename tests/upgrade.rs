@@ -8,7 +8,7 @@ use campaignd::domain::clock::Clock;
 use campaignd::domain::scope::Scopes;
 use common::TestServer;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 /// Schema version 1 (before the dialer), with a configuration, a campaign and two contacts.
@@ -89,4 +89,82 @@ async fn a_version_1_database_is_upgraded_and_its_contacts_are_dialled() {
         .await;
     assert_eq!(stats["contacts"]["completed"], json!(2));
     assert_eq!(stats["attempts"]["total"], json!(2));
+}
+
+/// Schema version 2 (the dialer, before the timeline), with a campaign whose contacts were
+/// called: one answered on its second attempt, one exhausted, one still pending.
+fn version_2_database(path: &std::path::Path) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(include_str!("data/schema-v2.sql"))
+        .unwrap();
+    conn.execute_batch(
+        r#"PRAGMA user_version = 2;
+        INSERT INTO organizations (id, name, created_at) VALUES ('org_a', 'A', '2026-01-01T00:00:00.000Z');
+        INSERT INTO configurations (id, organization_id, name, default_timezone, default_windows, overrides,
+            default_country_code, max_attempts, retry_delay_minutes, created_at, updated_at)
+        VALUES ('0194f2a0-0000-7000-8000-000000000001', 'org_a', 'c', 'UTC', '[]', '[]', 'US', 2, 1,
+            '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+        INSERT INTO campaigns (id, organization_id, external_id, name, status, priority, configuration_id, created_at, updated_at)
+        VALUES ('0194f2a0-0000-7000-8000-000000000002', 'org_a', 'old', 'Old', 'active', 0,
+            '0194f2a0-0000-7000-8000-000000000001', '2026-12-01T09:00:00.000Z', '2026-12-01T09:00:00.000Z');
+        INSERT INTO contacts (seq, id, organization_id, campaign_id, phone_numbers, data, status, attempt_count, created_at, updated_at)
+        VALUES (1, '0194f2a0-0000-7000-8000-000000000003', 'org_a', '0194f2a0-0000-7000-8000-000000000002',
+            '["+16502530000"]', '{}', 'completed', 2, '2026-12-01T09:00:00.000Z', '2026-12-01T09:00:00.000Z'),
+               (2, '0194f2a0-0000-7000-8000-000000000004', 'org_a', '0194f2a0-0000-7000-8000-000000000002',
+            '["+16502530001"]', '{}', 'exhausted', 2, '2026-12-01T09:00:00.000Z', '2026-12-01T09:00:00.000Z'),
+               (3, '0194f2a0-0000-7000-8000-000000000005', 'org_a', '0194f2a0-0000-7000-8000-000000000002',
+            '["+16502530002"]', '{}', 'pending', 0, '2026-12-01T09:00:00.000Z', '2026-12-01T09:00:00.000Z');
+        INSERT INTO attempts (id, contact_seq, phone_number, status, outcome, started_at, ended_at) VALUES
+            ('0194f2a0-0000-7000-8000-00000000000a', 1, '+16502530000', 'failed', 'busy', '2026-12-01T09:10:00.000Z', '2026-12-01T09:11:00.000Z'),
+            ('0194f2a0-0000-7000-8000-00000000000b', 1, '+16502530000', 'completed', 'answered', '2026-12-01T10:10:00.000Z', '2026-12-01T10:12:00.000Z'),
+            ('0194f2a0-0000-7000-8000-00000000000c', 2, '+16502530001', 'failed', 'no_answer', '2026-12-01T09:10:00.000Z', '2026-12-01T09:10:30.000Z'),
+            ('0194f2a0-0000-7000-8000-00000000000d', 2, '+16502530001', 'failed', 'failed', '2026-12-01T10:10:00.000Z', '2026-12-01T11:00:00.000Z');
+        INSERT INTO contact_counts (organization_id, scope, pending, completed, exhausted, attempts)
+        VALUES ('org_a', '0194f2a0-0000-7000-8000-000000000002', 1, 1, 1, 4);"#,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_version_2_database_gets_its_timeline_from_the_attempts_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("campaignd.db");
+    version_2_database(&db);
+    let clock = Clock::started("2026-12-02T12:00:00Z".parse().unwrap(), 1.0);
+    let server = TestServer::start_at(&db, clock, dialer::Settings::default()).await;
+    let key = server.key("org_a", Scopes::ALL);
+    let (status, timeline) = server
+        .call(
+            Method::GET,
+            "/campaign/campaigns/old/timeline?bucket=hour&from=2026-12-01T09:00:00Z&to=2026-12-01T12:00:00Z",
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{timeline}");
+    let zero = json!({"answered": 0, "voicemail": 0, "no_answer": 0, "busy": 0, "failed": 0});
+    let outcomes = |changes: Value| {
+        let mut o = zero.clone();
+        o.as_object_mut()
+            .unwrap()
+            .extend(changes.as_object().unwrap().clone());
+        o
+    };
+    assert_eq!(
+        timeline["buckets"],
+        json!([
+            {"start": "2026-12-01T09:00:00.000Z", "attempts_started": 2,
+             "outcomes": outcomes(json!({"busy": 1, "no_answer": 1})),
+             "contacts_completed": 0, "contacts_exhausted": 0},
+            {"start": "2026-12-01T10:00:00.000Z", "attempts_started": 2,
+             "outcomes": outcomes(json!({"answered": 1})),
+             "contacts_completed": 1, "contacts_exhausted": 0},
+            {"start": "2026-12-01T11:00:00.000Z", "attempts_started": 0,
+             "outcomes": outcomes(json!({"failed": 1})),
+             "contacts_completed": 0, "contacts_exhausted": 1},
+        ])
+    );
+    let conn = campaignd::store::open_connection(&db).unwrap();
+    let report = campaignd::store::maintenance::check(&conn).unwrap();
+    assert!(report.is_clean(), "{report:?}");
 }

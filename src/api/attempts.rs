@@ -111,7 +111,7 @@ fn read_result(body: &Value) -> ApiResult<ResultIn> {
 }
 
 /// An RFC 3339 instant with an offset (a local time has no meaning here), to the millisecond.
-fn rfc3339(text: &str) -> Option<Timestamp> {
+pub(super) fn rfc3339(text: &str) -> Option<Timestamp> {
     let offset = text.len() >= 16 && {
         let time_part = &text[10..];
         time_part.ends_with(['Z', 'z']) || time_part.contains(['+', '-'])

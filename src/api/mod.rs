@@ -12,6 +12,7 @@ mod contacts;
 mod docs;
 pub mod error;
 mod settings;
+mod timeline;
 pub mod validate;
 
 use crate::App;
@@ -129,6 +130,7 @@ enum Route {
     ContactsImport(String),
     Contact(String, String),
     Stats(String),
+    Timeline(String),
     AttemptResult(String),
 }
 
@@ -158,6 +160,7 @@ impl Route {
             Route::ContactsImport(_) => "/campaign/campaigns/{campaign_id}/contacts/import",
             Route::Contact(..) => "/campaign/campaigns/{campaign_id}/contacts/{contact_id}",
             Route::Stats(_) => "/campaign/campaigns/{campaign_id}/stats",
+            Route::Timeline(_) => "/campaign/campaigns/{campaign_id}/timeline",
             Route::AttemptResult(_) => "/campaign/attempts/{attempt_id}/result",
         }
     }
@@ -201,6 +204,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
         ["campaign", "campaigns", _, "pause"] => (Route::Lifecycle(id(2), Lifecycle::Pause), POST),
         ["campaign", "campaigns", _, "close"] => (Route::Lifecycle(id(2), Lifecycle::Close), POST),
         ["campaign", "campaigns", _, "stats"] => (Route::Stats(id(2)), GET),
+        ["campaign", "campaigns", _, "timeline"] => (Route::Timeline(id(2)), GET),
         ["campaign", "campaigns", _, "contacts"] => {
             (Route::Contacts(id(2)), &[Method::GET, Method::POST])
         }
@@ -331,6 +335,7 @@ async fn dispatch(
         (Route::Campaign(id), _) => campaigns::update(ctx, &id, request).await,
         (Route::Lifecycle(id, action), _) => campaigns::lifecycle(ctx, &id, action).await,
         (Route::Stats(id), _) => contacts::stats(ctx, &id).await,
+        (Route::Timeline(id), _) => timeline::get(ctx, &id, request).await,
         (Route::Contacts(id), Method::GET) => contacts::list(ctx, &id, request).await,
         (Route::Contacts(id), _) => contacts::upsert(ctx, &id, request).await,
         (Route::ContactsImport(id), Method::POST) => contacts::import(ctx, &id, request).await,

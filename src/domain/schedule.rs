@@ -106,6 +106,18 @@ fn to_instant(date: Date, minutes: u16, zone: &TimeZone) -> Option<Timestamp> {
     zone.to_ambiguous_timestamp(at).compatible().ok()
 }
 
+/// The openings `[start, end)` of `windows` that start on local `date` in `zone`.
+pub fn openings(
+    windows: &[TimeWindow],
+    date: Date,
+    zone: &TimeZone,
+) -> Vec<(Timestamp, Timestamp)> {
+    windows
+        .iter()
+        .filter_map(|w| w.occurrence(date, zone))
+        .collect()
+}
+
 /// True when `at` falls inside one of `windows` in `zone`.
 pub fn is_open(windows: &[TimeWindow], zone: &TimeZone, at: Timestamp) -> bool {
     let Ok(yesterday) = zone.to_datetime(at).date().yesterday() else {

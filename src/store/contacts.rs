@@ -61,7 +61,7 @@ pub fn target(conn: &Connection, org: &str, id: &str) -> StoreResult<Option<Targ
 
 impl Scope {
     /// The key of the scope's counters row and external-id namespace.
-    fn key(&self) -> &str {
+    pub(crate) fn key(&self) -> &str {
         self.campaign_id.as_deref().unwrap_or("")
     }
 }

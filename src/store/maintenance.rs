@@ -238,6 +238,85 @@ const COUNT_COLUMNS: [&str; 6] = [
 ];
 type Counts = [i64; 6];
 
+/// The timeline's counters recounted from the attempts and contacts: what the schema's triggers
+/// keep in `timeline_counts` (minute and hour rows).
+const TIMELINE_RECOUNT: &str = "
+    SELECT org, scope, s.span, minute / s.span * s.span, sum(started), sum(answered),
+           sum(voicemail), sum(no_answer), sum(busy), sum(failed), sum(completed), sum(exhausted)
+    FROM (
+        SELECT c.organization_id AS org, ifnull(c.campaign_id, '') AS scope,
+               unixepoch(a.started_at) / 60 AS minute, 1 AS started, 0 AS answered,
+               0 AS voicemail, 0 AS no_answer, 0 AS busy, 0 AS failed, 0 AS completed,
+               0 AS exhausted
+        FROM attempts a JOIN contacts c ON c.seq = a.contact_seq
+        UNION ALL
+        SELECT c.organization_id, ifnull(c.campaign_id, ''), unixepoch(a.ended_at) / 60, 0,
+               a.outcome = 'answered', a.outcome = 'voicemail', a.outcome = 'no_answer',
+               a.outcome = 'busy', a.outcome = 'failed', 0, 0
+        FROM attempts a JOIN contacts c ON c.seq = a.contact_seq
+        WHERE a.ended_at IS NOT NULL AND a.outcome IS NOT NULL
+        UNION ALL
+        SELECT organization_id, scope, unixepoch(ended_at) / 60, 0, 0, 0, 0, 0, 0,
+               status = 'completed', status = 'exhausted'
+        FROM (SELECT c.organization_id, ifnull(c.campaign_id, '') AS scope, c.status,
+                     (SELECT ended_at FROM attempts WHERE contact_seq = c.seq
+                      ORDER BY started_at DESC LIMIT 1) AS ended_at
+              FROM contacts c WHERE c.status IN ('completed', 'exhausted'))
+        WHERE ended_at IS NOT NULL
+    ), (SELECT 1 AS span UNION ALL SELECT 60) s
+    GROUP BY org, scope, s.span, minute / s.span * s.span";
+
+/// (organisation, scope, span, start) of a `timeline_counts` row.
+type TimelineKey = (String, String, i64, i64);
+type TimelineCounts = super::timeline::Counts;
+
+/// Most timeline rows that `check` names one by one.
+const TIMELINE_PROBLEMS_SHOWN: usize = 20;
+
+/// Rows of `sql` as (key → counts), leaving out rows of zeros (the triggers leave such rows
+/// behind after deletes; they mean nothing).
+fn timeline_rows(
+    conn: &Connection,
+    sql: &str,
+) -> StoreResult<BTreeMap<TimelineKey, TimelineCounts>> {
+    let mut rows_by_key = BTreeMap::new();
+    let mut statement = conn.prepare(sql)?;
+    let mut rows = statement.query([])?;
+    while let Some(r) = rows.next()? {
+        let mut counts = [0; 8];
+        for (i, count) in counts.iter_mut().enumerate() {
+            *count = r.get(i + 4)?;
+        }
+        if counts != [0; 8] {
+            rows_by_key.insert((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), counts);
+        }
+    }
+    Ok(rows_by_key)
+}
+
+/// The timeline rows whose stored counts differ from the recount: (key, stored, recount).
+fn timeline_differences(
+    conn: &Connection,
+) -> StoreResult<Vec<(TimelineKey, TimelineCounts, TimelineCounts)>> {
+    let stored = timeline_rows(
+        conn,
+        "SELECT organization_id, scope, span, start, started, answered, voicemail, no_answer,
+                busy, failed, completed, exhausted
+         FROM timeline_counts",
+    )?;
+    let recount = timeline_rows(conn, TIMELINE_RECOUNT)?;
+    let keys: std::collections::BTreeSet<&TimelineKey> =
+        stored.keys().chain(recount.keys()).collect();
+    Ok(keys
+        .into_iter()
+        .filter_map(|key| {
+            let stored = stored.get(key).copied().unwrap_or_default();
+            let recount = recount.get(key).copied().unwrap_or_default();
+            (stored != recount).then(|| (key.clone(), stored, recount))
+        })
+        .collect())
+}
+
 /// The stored counters and their recount, read in one transaction.
 struct Counters {
     /// (organisation, scope) → (stored, recounted); a missing row is stored as zeros.
@@ -386,6 +465,30 @@ fn check_in_transaction(conn: &Connection) -> StoreResult<Report> {
             ));
         }
     }
+    let differences = timeline_differences(conn)?;
+    for ((org, scope, span, start), stored, recount) in
+        differences.iter().take(TIMELINE_PROBLEMS_SHOWN)
+    {
+        let at = crate::domain::time::format(crate::domain::timeline::at_minute(*start));
+        let unit = if *span == 1 { "minute" } else { "hour" };
+        let columns: Vec<String> = super::timeline::COLUMNS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| stored[*i] != recount[*i])
+            .map(|(i, column)| format!("{column} stored {}, recount {}", stored[i], recount[i]))
+            .collect();
+        report.counters.push(format!(
+            "timeline_counts of {}, {unit} from {at}: {}",
+            scope_name(org, scope),
+            columns.join(", ")
+        ));
+    }
+    if differences.len() > TIMELINE_PROBLEMS_SHOWN {
+        report.counters.push(format!(
+            "timeline_counts: {} more rows differ from the recount",
+            differences.len() - TIMELINE_PROBLEMS_SHOWN
+        ));
+    }
     Ok(report)
 }
 
@@ -425,6 +528,20 @@ pub fn repair_counters(conn: &mut Connection) -> StoreResult<usize> {
                 )?;
                 changed += 1;
             }
+        }
+        // The timeline is rebuilt whole from the recount when any row differs.
+        let differences = timeline_differences(tx)?.len();
+        if differences > 0 {
+            tx.execute("DELETE FROM timeline_counts", [])?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO timeline_counts (organization_id, scope, span, start, started,
+                         answered, voicemail, no_answer, busy, failed, completed, exhausted)
+                     {TIMELINE_RECOUNT}"
+                ),
+                [],
+            )?;
+            changed += differences;
         }
         Ok::<_, StoreError>(changed)
     })

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -16,6 +16,8 @@ const UPGRADES: &[&str] = &[
      CREATE INDEX contacts_due ON contacts (organization_id, campaign_id, dial_at, seq)
          WHERE status = 'pending';
      CREATE INDEX contacts_dialing ON contacts (locked_at) WHERE status IN ('locked', 'in_progress');",
+    // 3: the timeline's counters, kept by triggers and filled from the attempts already there.
+    include_str!("upgrade-3.sql"),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), String> {

@@ -13,6 +13,7 @@ mod migrate;
 pub use migrate::migrate;
 pub mod orgs;
 mod sql;
+pub mod timeline;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};

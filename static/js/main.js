@@ -16,11 +16,12 @@
  *   cache.js             configurations and timezones several views share
  *   dialer.js            the dialer's mode in the top bar
  *   attempts.js          a contact's attempts as a table
+ *   charts.js            a campaign's timeline as two SVG charts, and its finish estimate in words
  *   views/signin.js      sign in
  *   views/campaigns.js   campaign list + create form
  *   views/campaign.js    one campaign: lifecycle, statistics, contacts (with attempts), refresh
  *   views/upload.js      the campaign's CSV import card
- *   views/contact.js     one contact with its attempts
+ *   views/contact.js     one contact with its attempts (refreshed while its campaign is active)
  *   views/configurations.js, views/config-editor.js   configurations: list, create, edit, delete
  *
  * Navigation (hash based, so the back button works):
@@ -49,7 +50,12 @@
  *                    #stats-exhausted, #stats-attempts-total, #stats-attempts-avg,
  *                    #stats-calls (calls up: #stats-active-calls / #stats-concurrency-limit,
  *                    #stats-calls-bar), #stats-refresh, #stats-updated, #stats-note,
- *                    #dialer-off-note
+ *                    #dialer-off-note, #estimate (the finish estimate; data-state = the
+ *                    timeline's estimate.state)
+ *   Timeline:        #chart-range, #chart-attempts (svg; g.chart-bucket per bucket with calls,
+ *                    rect.bar-<outcome>), #chart-attempts-legend (li[data-outcome] with .n =
+ *                    the outcome's total), #chart-progress (svg), #chart-progress-label
+ *                    ("<done> of <total>")
  *   CSV import:      #upload-dropzone, #upload-file (file input), #upload-file-name,
  *                    #upload-progress (progress element), #upload-progress-text,
  *                    #upload-dryrun-result (#upload-dry-inserted, #upload-dry-updated,

@@ -14,6 +14,9 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long a condition may take to become true on the page before the test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
+/// axe-core 4 (tests/vendor/axe-core, with its licence), injected into the page under test by
+/// WebDriver: it is never served by campaignd.
+const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
 
 /// chromedriver (in its own process group) and a WebDriver session with Chromium.
 pub struct Browser {
@@ -217,16 +220,25 @@ impl Browser {
         }
     }
 
-    pub async fn wait_until<F, Fut>(&self, what: &str, mut condition: F)
+    pub async fn wait_until<F, Fut>(&self, what: &str, condition: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        self.wait_until_within(WAIT, what, condition).await;
+    }
+
+    /// `wait_until` with a deadline of its own, for what takes a run of the dialer.
+    pub async fn wait_until_within<F, Fut>(&self, deadline: Duration, what: &str, mut condition: F)
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = bool>,
     {
         let started = Instant::now();
         while !condition().await {
-            if started.elapsed() > WAIT {
+            if started.elapsed() > deadline {
                 self.failure_screenshot().await;
-                panic!("waited {WAIT:?} for {what}");
+                panic!("waited {deadline:?} for {what}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -299,6 +311,49 @@ impl Browser {
                  return r;")
             .await;
         reports.as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Browser {
+    /// The accessibility violations axe-core finds on the page as it is now (WCAG 2.x A and AA
+    /// rules and axe's best practices), each as `{id, impact, help, nodes}`.
+    pub async fn axe_violations(&self) -> Vec<Value> {
+        if self.js("return typeof window.axe === 'object';").await != json!(true) {
+            // Injected through WebDriver: the page's CSP governs the page, not the driver.
+            self.client
+                .execute(AXE, vec![])
+                .await
+                .expect("inject axe-core");
+        }
+        let found = self
+            .client
+            .execute_async(
+                "var done = arguments[arguments.length - 1];\
+                 axe.run(document, {resultTypes: ['violations']}).then(function (r) {\
+                   done(r.violations.map(function (v) {\
+                     return {id: v.id, impact: v.impact, help: v.help,\
+                             nodes: v.nodes.map(function (n) {\
+                               return n.target.join(' ') + ': ' + n.failureSummary; })};\
+                   }));\
+                 }, function (e) { done([{id: 'axe-error', help: String(e)}]); });",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        found.as_array().cloned().unwrap_or_default()
+    }
+
+    /// axe-core finds no violation on the page (`view` names it in the failure).
+    pub async fn assert_accessible(&self, view: &str) {
+        let violations = self.axe_violations().await;
+        if !violations.is_empty() {
+            self.failure_screenshot().await;
+            panic!(
+                "axe-core found {} violation(s) on {view}:\n{}",
+                violations.len(),
+                serde_json::to_string_pretty(&violations).unwrap()
+            );
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 // The campaign view: its properties and lifecycle buttons, its statistics (calls up against the
-// organisation's limit, attempts), the CSV import card and its contacts, each with its attempts
-// in an expandable row. While the campaign is active and the tab visible, the statistics and the
+// organisation's limit, attempts) with the finish estimate, its calls over time (two charts of
+// the timeline), the CSV import card and its contacts, each with its attempts in an expandable
+// row. While the campaign is active and the tab visible, the statistics, the charts and the
 // contacts refresh every couple of seconds, one refresh at a time.
 
 import { api } from '../api.js';
@@ -9,6 +10,7 @@ import { configRef, loadConfigs, refreshConfigRefs } from '../cache.js';
 import { currentDialerMode, dialerHint, onDialerMode } from '../dialer.js';
 import { $, badge, clear, compactJson, el, enc, fmtNumber, setBadge, setText, timeEl, truncate } from '../dom.js';
 import { attemptsTable } from '../attempts.js';
+import { drawAttempts, drawProgress, estimateText, fmtIn, legend, OUTCOMES, timelineTotals } from '../charts.js';
 import { isCurrent, onRowClick, route, showView } from '../router.js';
 import { session } from '../session.js';
 import { resetUpload, wireUpload } from './upload.js';
@@ -25,6 +27,8 @@ const detail = {
   expanded: new Set(),  // ids of the contacts whose attempts are shown
   statsSeq: 0,
   contactsSeq: 0,
+  timelineSeq: 0,
+  total: 0,             // contacts in the campaign, as the last statistics said
   timer: null,          // the next automatic refresh
   inflight: null,       // the refresh under way, if any
   again: false,         // another refresh was asked for while one was under way
@@ -157,7 +161,9 @@ function refresh(background) {
   }
   const gen = detail.gen;
   const seq = route.seq;
-  const p = Promise.all([loadStats(seq), loadContacts(seq, background)]).then(function () {
+  // The timeline after the statistics: its progress chart draws against their total.
+  const stats = loadStats(seq).then(function () { return loadTimeline(seq); });
+  const p = Promise.all([stats, loadContacts(seq, background)]).then(function () {
     detail.inflight = null;
     if (detail.again) {
       detail.again = false;
@@ -196,6 +202,8 @@ function resetStats() {
   STAT_IDS.forEach(function (id) { $(id).textContent = '–'; });
   $('stats-updated').textContent = '';
   ['stats-bar-completed', 'stats-bar-exhausted', 'stats-bar-in-progress', 'stats-calls-bar'].forEach(function (id) { $(id).style.width = '0'; });
+  detail.total = 0;
+  resetTimeline();
 }
 
 function updateNotes() {
@@ -243,6 +251,7 @@ function renderStats(st) {
   $('stats-active-calls').textContent = fmtNumber(st.active_calls);
   $('stats-concurrency-limit').textContent = fmtNumber(st.concurrency_limit);
   const total = c.total || 0;
+  detail.total = total;
   function pct(n) { return total > 0 ? Math.max(0, Math.min(100, (n || 0) * 100 / total)) + '%' : '0'; }
   $('stats-bar-completed').style.width = pct(c.completed);
   $('stats-bar-exhausted').style.width = pct(c.exhausted);
@@ -253,6 +262,54 @@ function renderStats(st) {
   $('stats-calls-bar').style.width = full ? Math.min(100, up * 100 / limit) + '%' : '0';
   $('stats-calls').classList.toggle('at-limit', full && up >= limit);
   $('stats-updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
+}
+
+// ------------------------------------------------------------------ timeline and estimate
+
+function resetTimeline() {
+  ['chart-attempts', 'chart-progress'].forEach(function (id) { clear($(id)); });
+  clear($('chart-attempts-legend'));
+  $('chart-attempts-summary').textContent = '';
+  $('chart-progress-label').textContent = '';
+  $('chart-range').textContent = '';
+  const estimate = $('estimate');
+  estimate.textContent = '';
+  estimate.hidden = true;
+  delete estimate.dataset.state;
+}
+
+/** Resolves when done, failed or not (a failure is shown). */
+function loadTimeline(routeSeq) {
+  const mySeq = ++detail.timelineSeq;
+  return api('GET', campaignPath() + '/timeline').then(function (t) {
+    if (mySeq !== detail.timelineSeq || !isCurrent(routeSeq)) return;
+    renderTimeline(t);
+  }, function (e) {
+    if (mySeq !== detail.timelineSeq || !isCurrent(routeSeq)) return;
+    showError('Could not load the calls over time', e);
+  });
+}
+
+function renderTimeline(t) {
+  const e = t.estimate || {};
+  // Times are shown in the campaign's default timezone, as the estimate reads its windows.
+  const tz = e.timezone || 'UTC';
+  const estimate = $('estimate');
+  estimate.textContent = estimateText(e, Date.parse(t.to));
+  estimate.dataset.state = e.state || '';
+  estimate.hidden = !estimate.textContent;
+
+  const sums = timelineTotals(t);
+  drawAttempts($('chart-attempts'), t, tz);
+  legend($('chart-attempts-legend'), sums);
+  const ended = OUTCOMES.reduce(function (n, o) { return n + sums[o]; }, 0);
+  $('chart-attempts-summary').textContent = sums.started.toLocaleString() + ' attempts started and ' +
+    ended.toLocaleString() + ' ended, by ' + t.bucket + ': ' +
+    OUTCOMES.map(function (o) { return o.replace('_', ' ') + ' ' + sums[o].toLocaleString(); }).join(', ') + '.';
+  drawProgress($('chart-progress'), t, detail.total, tz);
+  $('chart-progress-label').textContent = sums.done.toLocaleString() + ' of ' + detail.total.toLocaleString();
+  $('chart-range').textContent = 'By ' + t.bucket + ', ' + fmtIn(t.from, tz) + ' – ' + fmtIn(t.to, tz) +
+    ' · times in ' + tz;
 }
 
 // ------------------------------------------------------------------ contacts

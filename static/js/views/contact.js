@@ -1,10 +1,16 @@
-// The contact view: its fields, its data and all its attempts.
+// The contact view: its fields, its data and all its attempts. While its campaign is active
+// (ad-hoc contacts: always) and the tab visible, it refreshes every couple of seconds, as the
+// campaign view does, so a call's end shows without a click.
 
 import { api } from '../api.js';
 import { showError } from '../banners.js';
 import { $, clear, compactJson, el, enc, setBadge, timeEl } from '../dom.js';
 import { attemptRows } from '../attempts.js';
 import { isCurrent, showView } from '../router.js';
+import { session } from '../session.js';
+
+const REFRESH_MS = 2000;
+let timer = null;
 
 export function showContact(seq, campaignId, contactId) {
   showView('view-contact');
@@ -19,19 +25,45 @@ export function showContact(seq, campaignId, contactId) {
   clear($('contact-attempts'));
   $('contact-data-empty').hidden = true;
   $('contact-attempts-empty').hidden = true;
-  api('GET', '/campaign/campaigns/' + enc(campaignId) + '/contacts/' + enc(contactId)).then(function (ct) {
-    if (!isCurrent(seq)) return;
-    renderContact(ct);
+  clearTimeout(timer);
+  load(seq, campaignId, contactId, true);
+}
+
+/**
+ * Loads the contact and its campaign; while the campaign is active, again after REFRESH_MS.
+ * `first`: the view was just opened (a failure is shown; later ones only stop the refresh).
+ */
+function load(seq, campaignId, contactId, first) {
+  timer = null;
+  const adHoc = campaignId === 'default';
+  const contact = api('GET', '/campaign/campaigns/' + enc(campaignId) + '/contacts/' + enc(contactId)).then(function (ct) {
+    if (isCurrent(seq)) renderContact(ct);
+    return true;
   }, function (e) {
-    if (!isCurrent(seq)) return;
-    $('contact-title').textContent = 'Contact not available';
-    showError('Could not load the contact', e);
+    if (!isCurrent(seq)) return false;
+    if (first) {
+      $('contact-title').textContent = 'Contact not available';
+      showError('Could not load the contact', e);
+    } else {
+      showError('Could not refresh the contact', e);
+    }
+    return false;
   });
-  api('GET', '/campaign/campaigns/' + enc(campaignId)).then(function (c) {
-    if (!isCurrent(seq)) return;
-    back.textContent = '← ' + c.name;
+  const campaign = adHoc ? Promise.resolve(true) : api('GET', '/campaign/campaigns/' + enc(campaignId)).then(function (c) {
+    if (isCurrent(seq)) $('contact-back').textContent = '← ' + c.name;
+    return c.status === 'active';
   }, function () {
     // The contact request above reports the same problem (e.g. 404): not repeated here.
+    return false;
+  });
+  Promise.all([contact, campaign]).then(function (ok) {
+    if (!isCurrent(seq) || !ok[0] || !ok[1] || !session.credential) return;
+    timer = setTimeout(function again() {
+      if (!isCurrent(seq)) return;
+      // A hidden tab waits until it is shown again.
+      if (document.visibilityState !== 'visible') { timer = setTimeout(again, REFRESH_MS); return; }
+      load(seq, campaignId, contactId, false);
+    }, REFRESH_MS);
   });
 }
 

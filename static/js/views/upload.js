@@ -203,7 +203,7 @@ function renderDryRun(r) {
       tbody.appendChild(el('tr', null, el('td', { class: 'mono', text: h }), el('td', null,
         el('span', { class: 'mapping' + (field.indexOf('data.') === 0 ? ' mapping-data' : ''), text: field }))));
     });
-    box.appendChild(el('div', { class: 'table-wrap' }, el('table', { class: 'table compact' },
+    box.appendChild(el('div', { class: 'table-wrap', tabIndex: 0, attrs: { role: 'region', 'aria-label': 'Column mapping table' } }, el('table', { class: 'table compact' },
       el('thead', null, el('tr', null, el('th', { text: 'CSV header' }), el('th', { text: 'Goes to' }))), tbody)));
   }
 
