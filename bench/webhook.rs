@@ -185,7 +185,6 @@ async fn main() {
         webhook: Some(webhook::Settings {
             url: webhook::parse_url(&url).unwrap(),
             secret: SECRET.parse().unwrap(),
-            public_url: None,
         }),
         ..dialer::Settings::default()
     };

@@ -9,6 +9,7 @@ use crate::domain::schedule::{DAY_NAMES, MAX_OVERRIDES, MAX_WINDOWS};
 use crate::domain::scope::Scope;
 use crate::domain::status::{CONTACT_STATUSES, CampaignStatus, Outcome};
 use crate::domain::time;
+use crate::domain::twilio::{ANSWERED_BY, CALL_STATUSES};
 use serde_json::{Map, Value, json};
 
 pub fn document() -> &'static Value {
@@ -337,6 +338,24 @@ fn schemas() -> Value {
                 json!({"type": "string", "maxLength": MAX_CONVERSATION_ID}),
                 "your telephony's id of the call",
             ),
+        })),
+        "TwilioStatusCallback": described(object(&["CallSid", "CallStatus"], json!({
+            "CallSid": described(string(1, MAX_CONVERSATION_ID), "Twilio's id of the call: \
+                the attempt's conversation_id"),
+            "CallStatus": described(enumeration(&CALL_STATUSES), "final: completed, busy, \
+                no-answer, failed, canceled; the others change nothing"),
+            "AnsweredBy": described(enumeration(&ANSWERED_BY), "with machine detection: \
+                machine_* and fax make a completed call `voicemail`"),
+            "CallDuration": described(json!({"type": "string", "pattern": "^[0-9]+$"}),
+                "seconds the call was connected"),
+        })), "Twilio's status callback parameters (those campaignd reads; every parameter is \
+            signed, and others are accepted)"),
+        "TwilioStatusAnswer": record(json!({
+            "attempt_id": uuid(),
+            "call_status": enumeration(&CALL_STATUSES),
+            "outcome": or_null(enumeration(&Outcome::ALL.map(Outcome::as_str))),
+            "changed": described(json!({"type": "boolean"}), "false: a status that changes \
+                nothing, or a repeated final status"),
         })),
         "ConcurrencySettings": record(json!({
             "organization_id": org_id(),
@@ -783,6 +802,25 @@ fn paths() -> Value {
                 .errors(&["NotFound", "Conflict", "PayloadTooLarge", "ValidationError"])
                 .note("The same outcome sent again for an attempt that already ended answers 200 \
                        (retries are safe); another outcome answers 409.")
+                .build(),
+        },
+        "/campaign/twilio/status": {
+            "post": Op::new("twilio_status_callback",
+                    "Twilio's status callback for a call of the Twilio placer", Public)
+                .params(vec![parameter("X-Twilio-Signature", "header", true, json!({"type": "string"}),
+                    "base64 HMAC-SHA1, keyed with --twilio-auth-token, over the URL Twilio called \
+                     (--public-url + this path) followed by every parameter's name and value, \
+                     sorted by name (Twilio's RequestValidator)")])
+                .body("application/x-www-form-urlencoded", schema("TwilioStatusCallback"))
+                .ok("200", answer("Recorded (or nothing to record)", "TwilioStatusAnswer"))
+                .errors(&["Forbidden", "NotFound", "PayloadTooLarge", "ValidationError",
+                    "ServiceUnavailable"])
+                .note("No bearer credential: a missing or wrong X-Twilio-Signature answers 403 \
+                       and changes nothing. A final CallStatus ends the attempt (completed: \
+                       answered, or voicemail when AnsweredBy is machine_* or fax; busy; \
+                       no-answer: no_answer; failed and canceled: failed); a final status for an \
+                       attempt that already ended answers 200 and changes nothing. An unknown \
+                       CallSid answers 404.")
                 .build(),
         },
         "/campaign/configurations": {

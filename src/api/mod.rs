@@ -12,6 +12,7 @@ mod contacts;
 mod docs;
 pub mod error;
 mod settings;
+mod twilio;
 pub mod validate;
 
 use crate::App;
@@ -129,6 +130,7 @@ enum Route {
     Contact(String, String),
     Stats(String),
     AttemptResult(String),
+    TwilioStatus,
 }
 
 impl Route {
@@ -158,6 +160,7 @@ impl Route {
             Route::Contact(..) => "/campaign/campaigns/{campaign_id}/contacts/{contact_id}",
             Route::Stats(_) => "/campaign/campaigns/{campaign_id}/stats",
             Route::AttemptResult(_) => "/campaign/attempts/{attempt_id}/result",
+            Route::TwilioStatus => "/campaign/twilio/status",
         }
     }
 }
@@ -211,6 +214,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
             (Route::Contact(id(2), id(4)), &[Method::GET, Method::DELETE])
         }
         ["campaign", "attempts", _, "result"] => (Route::AttemptResult(id(2)), POST),
+        ["campaign", "twilio", "status"] => (Route::TwilioStatus, POST),
         _ => return None,
     })
 }
@@ -233,6 +237,8 @@ fn access(route: &Route, method: &Method) -> Access {
             Access::Public
         }
         Route::DocsPage | Route::Docs(_) => Access::Public,
+        // Authenticated by its X-Twilio-Signature instead (api/twilio.rs).
+        Route::TwilioStatus => Access::Public,
         Route::Timezones => Access::AnyCredential,
         Route::ConcurrencySettings if method == Method::GET => Access::Org(auth::CONCURRENCY_READ),
         Route::ConcurrencySettings => Access::Org(auth::CONCURRENCY_MANAGE),
@@ -338,6 +344,7 @@ async fn dispatch(
         (Route::Contact(id, contact), Method::GET) => contacts::get(ctx, &id, &contact).await,
         (Route::Contact(id, contact), _) => contacts::delete(ctx, &id, &contact).await,
         (Route::AttemptResult(id), _) => attempts::report_result(ctx, &id, request).await,
+        (Route::TwilioStatus, _) => twilio::status_callback(app, request).await,
     }
 }
 

@@ -9,3 +9,4 @@ pub mod schedule;
 pub mod scope;
 pub mod status;
 pub mod time;
+pub mod twilio;

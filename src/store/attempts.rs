@@ -1,4 +1,5 @@
-//! An attempt's result as the user's telephony reports it (`POST /campaign/attempts/{id}/result`):
+//! An attempt's result as the user's telephony reports it (`POST /campaign/attempts/{id}/result`),
+//! or as Twilio's status callbacks do (`POST /campaign/twilio/status`, by the call's id):
 //! the checks that need the stored attempt, then step 6 of the loop, in one write transaction.
 
 use super::contacts::{self, Contact, Scope};
@@ -90,4 +91,43 @@ pub fn report(
     };
     let contact = contacts::resolve(conn, &scope, &contact_id)?.ok_or(StoreError::NotFound)?;
     Ok(Reported::Contact(Box::new(contact)))
+}
+
+/// What a call's final status did to its attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CallEnd {
+    /// Step 6 applied now.
+    Ended,
+    /// The attempt had ended before (a repeated callback, or `--max-call-minutes`): unchanged.
+    AlreadyEnded,
+}
+
+/// The attempt whose call has this id (`conversation_id`, e.g. a Twilio call's sid).
+pub fn by_conversation(conn: &Connection, conversation_id: &str) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM attempts WHERE conversation_id = ?1 ORDER BY started_at DESC LIMIT 1",
+        )?
+        .query_row([conversation_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Ends the attempt of the call `conversation_id` with `outcome` at `now` (step 6): the attempt
+/// and what happened, or `None` when no attempt has that call.
+pub fn end_call(
+    conn: &Connection,
+    conversation_id: &str,
+    outcome: Outcome,
+    now: Timestamp,
+) -> StoreResult<Option<(String, CallEnd)>> {
+    let Some(attempt_id) = by_conversation(conn, conversation_id)? else {
+        return Ok(None);
+    };
+    let ended = dialing::end(conn, None, &attempt_id, outcome, now, None, now)?;
+    let end = match ended {
+        Ended::Now { .. } => CallEnd::Ended,
+        // An attempt cannot start after now; either way nothing was written.
+        Ended::Already { .. } | Ended::BeforeStart => CallEnd::AlreadyEnded,
+    };
+    Ok(Some((attempt_id, end)))
 }

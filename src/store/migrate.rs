@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -16,6 +16,9 @@ const UPGRADES: &[&str] = &[
      CREATE INDEX contacts_due ON contacts (organization_id, campaign_id, dial_at, seq)
          WHERE status = 'pending';
      CREATE INDEX contacts_dialing ON contacts (locked_at) WHERE status IN ('locked', 'in_progress');",
+    // 3: the Twilio placer finds an attempt by its call's sid (each status callback).
+    "CREATE INDEX attempts_by_conversation ON attempts (conversation_id)
+         WHERE conversation_id IS NOT NULL;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), String> {

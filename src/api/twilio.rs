@@ -1,0 +1,145 @@
+//! `POST /campaign/twilio/status`: Twilio's status callbacks for the calls of the Twilio placer
+//! (docs/telephony.md, "Twilio"). No bearer credential: Twilio cannot send one, so each callback
+//! is authenticated by its `X-Twilio-Signature`, made with the auth token over the URL Twilio
+//! called (`--public-url` and this path) and the form's parameters.
+
+use super::validate::{Checker, Loc};
+use super::{ApiError, ApiResult, Request, ok};
+use crate::App;
+use crate::dialer::twilio::STATUS_PATH;
+use crate::domain::twilio::{self, CallProgress};
+use crate::store::attempts::{self, CallEnd};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// How long a callback naming an unknown call waits for it to become known. Twilio may call
+/// back (`initiated`, or at once `failed`) before campaignd has read the `201` that tells it the
+/// call's sid; only a signed request gets this far, so the wait cannot be abused by strangers.
+const UNKNOWN_CALL_WAIT: Duration = Duration::from_secs(2);
+const UNKNOWN_CALL_POLL: Duration = Duration::from_millis(20);
+
+const CALL_NOT_FOUND: ApiError = ApiError::NotFound("Call not found");
+
+pub async fn status_callback(app: &App, request: &mut Request) -> ApiResult<warp::reply::Response> {
+    let arrived = app.clock.now();
+    let Some(settings) = app.dialer.twilio.as_ref() else {
+        return Err(ApiError::Forbidden(
+            "Twilio status callbacks need --twilio-auth-token to be verified".into(),
+        ));
+    };
+    let body = request.body().await?;
+    let params: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let Some(signature) = request
+        .headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Err(ApiError::Forbidden(
+            "Missing X-Twilio-Signature header".into(),
+        ));
+    };
+    // The URL Twilio called, as it knows it: the public URL, this path and the query sent.
+    let mut url = format!("{}{STATUS_PATH}", app.public_url());
+    if !request.query.is_empty() {
+        url = format!("{url}?{}", request.query);
+    }
+    if !twilio::verify(&settings.auth_token, &url, &params, signature) {
+        return Err(ApiError::Forbidden("Invalid X-Twilio-Signature".into()));
+    }
+
+    let (call_sid, call_status, answered_by) = read_callback(&params)?;
+    let progress = twilio::progress(&call_status, answered_by.as_deref()).ok_or_else(|| {
+        let mut c = Checker::default();
+        let names = twilio::CALL_STATUSES.map(|s| format!("'{s}'")).join(", ");
+        c.push(
+            "enum",
+            &Loc::body().at("CallStatus"),
+            format!("Input should be {names}"),
+            &Value::String(call_status.clone()),
+            Some(json!({"expected": names})),
+        );
+        ApiError::Invalid(c.problems)
+    })?;
+    let attempt_id = wait_for_call(app, &call_sid).await?;
+    let answer = |outcome: Option<&str>, changed: bool| {
+        ok(&json!({
+            "attempt_id": attempt_id, "call_status": call_status,
+            "outcome": outcome, "changed": changed,
+        }))
+    };
+    let CallProgress::Ended(outcome) = progress else {
+        return answer(None, false);
+    };
+    let duration = param(&params, "CallDuration").unwrap_or_default();
+    let sid = call_sid.clone();
+    let ended = app
+        .store
+        .write(move |conn| attempts::end_call(conn, &sid, outcome, arrived))
+        .await?;
+    match ended {
+        None => Err(CALL_NOT_FOUND),
+        Some((_, CallEnd::Ended)) => {
+            tracing::debug!(
+                "twilio call {call_sid} of attempt {attempt_id} ended {call_status} \
+                 ({} s): {}",
+                duration,
+                outcome.as_str()
+            );
+            // A call ended: its slot is free for the next one.
+            app.wake_dialer.notify_one();
+            answer(Some(outcome.as_str()), true)
+        }
+        Some((_, CallEnd::AlreadyEnded)) => answer(Some(outcome.as_str()), false),
+    }
+}
+
+/// The first value of a form parameter.
+fn param(params: &[(String, String)], name: &str) -> Option<String> {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// `CallSid` and `CallStatus` (both required), and `AnsweredBy`.
+fn read_callback(params: &[(String, String)]) -> ApiResult<(String, String, Option<String>)> {
+    let mut c = Checker::default();
+    let enclosing = Value::Object(
+        params
+            .iter()
+            .map(|(n, v)| (n.clone(), Value::String(v.clone())))
+            .collect(),
+    );
+    let mut required = |name: &str| {
+        let value = param(params, name).filter(|v| !v.is_empty());
+        if value.is_none() {
+            c.missing(&Loc::body().at(name), &enclosing);
+        }
+        value
+    };
+    let (sid, status) = (required("CallSid"), required("CallStatus"));
+    match (sid, status) {
+        (Some(sid), Some(status)) => Ok((sid, status, param(params, "AnsweredBy"))),
+        _ => Err(ApiError::Invalid(c.problems)),
+    }
+}
+
+/// The attempt of the call `call_sid`, waiting up to `UNKNOWN_CALL_WAIT` for the placer to
+/// record it; 404 after that.
+async fn wait_for_call(app: &App, call_sid: &str) -> ApiResult<String> {
+    let started = Instant::now();
+    loop {
+        let sid = call_sid.to_string();
+        let found = app
+            .store
+            .read(move |conn| attempts::by_conversation(conn, &sid))
+            .await?;
+        if let Some(attempt_id) = found {
+            return Ok(attempt_id);
+        }
+        if started.elapsed() >= UNKNOWN_CALL_WAIT {
+            return Err(CALL_NOT_FOUND);
+        }
+        tokio::time::sleep(UNKNOWN_CALL_POLL).await;
+    }
+}
