@@ -103,7 +103,8 @@ fn log_dialer(dialer: &crate::dialer::Settings, clock: &crate::domain::clock::Cl
     match dialer.mode {
         Mode::Off => tracing::info!(
             "dialer off: no calls are placed and contacts stay pending \
-             (serve --dialer simulate for simulated calls, --dialer webhook for your telephony)"
+             (serve --dialer simulate for simulated calls, --dialer webhook for your telephony, \
+             --dialer twilio for Twilio)"
         ),
         mode => tracing::info!(
             "dialer {}: up to {} calls at once (--global-concurrency); --dialer off turns it off",

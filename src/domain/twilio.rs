@@ -64,14 +64,15 @@ pub fn parse_account_sid(text: &str) -> Result<String, Invalid> {
     }
 }
 
-/// An API key: `SK` + 32 hex digits.
+/// An API key: `SK` + 32 hex digits, or a UUID (SignalWire authenticates with its project id
+/// and API token, and signs its callbacks with another secret, its signing key).
 pub fn parse_api_key(text: &str) -> Result<String, Invalid> {
-    if is_sid(text, "SK") {
+    if is_sid(text, "SK") || super::ids::parse_uuid(text).is_some() {
         Ok(text.to_string())
     } else {
         Err(Invalid::Shown {
             text: text.to_string(),
-            rule: "SK followed by 32 hex digits",
+            rule: "SK followed by 32 hex digits (or a SignalWire project id, a UUID)",
         })
     }
 }
