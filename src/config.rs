@@ -194,8 +194,8 @@ pub struct ServeArgs {
 }
 
 /// `--dialer twilio` (docs/telephony.md, "Twilio"). Read as text and checked here, so that every
-/// refusal is one line naming the flag, and a secret is never echoed.
-#[derive(Debug, Args)]
+/// refusal is one line naming the flag, and a secret is never echoed (nor shown by `Debug`).
+#[derive(Args)]
 pub struct TwilioArgs {
     /// With --dialer twilio: the account SID (AC…), in the path of every API request.
     #[arg(long, env = "CAMPAIGND_TWILIO_ACCOUNT_SID")]
@@ -241,6 +241,24 @@ pub struct TwilioArgs {
     /// Default: https://api.twilio.com.
     #[arg(long, env = "CAMPAIGND_TWILIO_API_BASE")]
     pub twilio_api_base: Option<String>,
+}
+
+impl std::fmt::Debug for TwilioArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |secret: &Option<String>| secret.as_ref().map(|_| "…");
+        f.debug_struct("TwilioArgs")
+            .field("twilio_account_sid", &self.twilio_account_sid)
+            .field("twilio_auth_token", &hidden(&self.twilio_auth_token))
+            .field("twilio_api_key", &self.twilio_api_key)
+            .field("twilio_api_secret", &hidden(&self.twilio_api_secret))
+            .field("twilio_from", &self.twilio_from)
+            .field("twilio_url", &self.twilio_url)
+            .field("twilio_application_sid", &self.twilio_application_sid)
+            .field("twilio_machine_detection", &self.twilio_machine_detection)
+            .field("twilio_ring_seconds", &self.twilio_ring_seconds)
+            .field("twilio_api_base", &self.twilio_api_base)
+            .finish()
+    }
 }
 
 /// A refused `--twilio-…` value: the flag and why (a secret's value never appears).
@@ -572,4 +590,42 @@ pub enum TokensCommand {
     },
     /// Revoke a token by its id (the part between `pat_` and the dot).
     Revoke { token_id: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_twilio_secrets() {
+        let token = "f0e1d2c3b4a5968778695a4b3c2d1e0f";
+        let secret = "the-api-secret-0123456789";
+        let cli = Cli::try_parse_from([
+            "campaignd",
+            "serve",
+            "--twilio-auth-token",
+            token,
+            "--twilio-api-secret",
+            secret,
+            "--twilio-account-sid",
+            "AC0123456789abcdef0123456789abcdef",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(
+            shown.contains("AC0123456789abcdef0123456789abcdef"),
+            "{shown}"
+        );
+        assert!(!shown.contains(token) && !shown.contains(secret), "{shown}");
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve")
+        };
+        // Checked whenever given, also outside --dialer twilio; the refusal shows no secret.
+        let refused = args.twilio.settings(Mode::Off).unwrap_err().to_string();
+        assert!(refused.starts_with("--twilio-api-secret must be given with --twilio-api-key"));
+        assert!(
+            !refused.contains(secret) && !refused.contains(token),
+            "{refused}"
+        );
+    }
 }

@@ -33,6 +33,9 @@ pub struct App {
     /// How the placers' side reaches this server (`--public-url`, else the listen address):
     /// set when serving starts. Twilio signs its callbacks over a URL made from it.
     pub public_url: std::sync::OnceLock<String>,
+    /// Calls the Twilio placer just created, for status callbacks that come before their sid
+    /// is written.
+    pub twilio_calls: Arc<dialer::twilio::NewCalls>,
 }
 
 /// `GET /metrics` and what it may show.
@@ -80,6 +83,7 @@ impl App {
             wake_dialer: Default::default(),
             metrics,
             public_url: Default::default(),
+            twilio_calls: Default::default(),
         })
     }
 
@@ -256,7 +260,8 @@ async fn start_dialer(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Re
                 .twilio
                 .clone()
                 .ok_or("--dialer twilio needs the --twilio-… flags")?;
-            let placer = dialer::twilio::Twilio::new(twilio, app.public_url(), clock)
+            let new_calls = app.twilio_calls.clone();
+            let placer = dialer::twilio::Twilio::new(twilio, app.public_url(), clock, new_calls)
                 .map_err(|e| e.to_string())?;
             let placer = Arc::new(placer);
             tracing::info!("{}", placer.describe());

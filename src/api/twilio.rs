@@ -10,13 +10,12 @@ use crate::dialer::twilio::STATUS_PATH;
 use crate::domain::twilio::{self, CallProgress};
 use crate::store::attempts::{self, CallEnd};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a callback naming an unknown call waits for it to become known. Twilio may call
 /// back (`initiated`, or at once `failed`) before campaignd has read the `201` that tells it the
 /// call's sid; only a signed request gets this far, so the wait cannot be abused by strangers.
 const UNKNOWN_CALL_WAIT: Duration = Duration::from_secs(2);
-const UNKNOWN_CALL_POLL: Duration = Duration::from_millis(20);
 
 const CALL_NOT_FOUND: ApiError = ApiError::NotFound("Call not found");
 
@@ -71,14 +70,16 @@ pub async fn status_callback(app: &App, request: &mut Request) -> ApiResult<warp
         return answer(None, false);
     };
     let duration = param(&params, "CallDuration").unwrap_or_default();
-    let sid = call_sid.clone();
+    let (sid, attempt) = (call_sid.clone(), attempt_id.clone());
     let ended = app
         .store
-        .write(move |conn| attempts::end_call(conn, &sid, outcome, arrived))
+        .write(move |conn| attempts::end_call(conn, &attempt, &sid, outcome, arrived))
         .await?;
+    // From now on the attempt is found by its conversation_id.
+    app.twilio_calls.forget(&call_sid);
     match ended {
         None => Err(CALL_NOT_FOUND),
-        Some((_, CallEnd::Ended)) => {
+        Some(CallEnd::Ended) => {
             tracing::debug!(
                 "twilio call {call_sid} of attempt {attempt_id} ended {call_status} \
                  ({} s): {}",
@@ -89,7 +90,7 @@ pub async fn status_callback(app: &App, request: &mut Request) -> ApiResult<warp
             app.wake_dialer.notify_one();
             answer(Some(outcome.as_str()), true)
         }
-        Some((_, CallEnd::AlreadyEnded)) => answer(Some(outcome.as_str()), false),
+        Some(CallEnd::AlreadyEnded) => answer(Some(outcome.as_str()), false),
     }
 }
 
@@ -124,22 +125,24 @@ fn read_callback(params: &[(String, String)]) -> ApiResult<(String, String, Opti
     }
 }
 
-/// The attempt of the call `call_sid`, waiting up to `UNKNOWN_CALL_WAIT` for the placer to
-/// record it; 404 after that.
+/// The attempt of the call `call_sid`: one the placer just created, else one whose sid is
+/// written, else (Twilio called back before campaignd read the `201`) waiting up to
+/// `UNKNOWN_CALL_WAIT` for the placer to learn it; 404 after that.
 async fn wait_for_call(app: &App, call_sid: &str) -> ApiResult<String> {
-    let started = Instant::now();
-    loop {
-        let sid = call_sid.to_string();
-        let found = app
-            .store
-            .read(move |conn| attempts::by_conversation(conn, &sid))
-            .await?;
-        if let Some(attempt_id) = found {
-            return Ok(attempt_id);
-        }
-        if started.elapsed() >= UNKNOWN_CALL_WAIT {
-            return Err(CALL_NOT_FOUND);
-        }
-        tokio::time::sleep(UNKNOWN_CALL_POLL).await;
+    if let Some(attempt_id) = app.twilio_calls.attempt_of(call_sid) {
+        return Ok(attempt_id);
     }
+    let stored = || {
+        let sid = call_sid.to_string();
+        app.store
+            .read(move |conn| attempts::by_conversation(conn, &sid))
+    };
+    if let Some(attempt_id) = stored().await? {
+        return Ok(attempt_id);
+    }
+    if let Some(attempt_id) = app.twilio_calls.wait_for(call_sid, UNKNOWN_CALL_WAIT).await {
+        return Ok(attempt_id);
+    }
+    // Learnt while waiting by a placer that wrote it at once (or never in memory: a restart).
+    stored().await?.ok_or(CALL_NOT_FOUND)
 }

@@ -11,8 +11,10 @@ use crate::domain::status::Outcome;
 use crate::domain::twilio::Secret;
 use crate::store::dialing::Call;
 use serde::Deserialize;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 /// The path of the status callbacks, under `--public-url`.
 pub const STATUS_PATH: &str = "/campaign/twilio/status";
@@ -21,6 +23,102 @@ pub const STATUS_PATH: &str = "/campaign/twilio/status";
 pub const STATUS_EVENTS: [&str; 4] = ["initiated", "ringing", "answered", "completed"];
 /// Largest answer body read.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
+/// How long a created call's sid stays known in memory: far longer than the recorder takes to
+/// write it (then the attempt is found by its `conversation_id`).
+const KEEP_NEW_CALLS: Duration = Duration::from_secs(120);
+
+/// Calls Twilio just created, by sid. Twilio may send a call's status callbacks (`initiated`, or
+/// at once `failed`, or on a fast double `completed`) before the recorder has written the sid as
+/// the attempt's `conversation_id`, even before the placer has read the `201`: the callback route
+/// finds the attempt here, or waits here for the `201`, instead of polling the database.
+#[derive(Default)]
+pub struct NewCalls {
+    inner: Mutex<NewCallsInner>,
+}
+
+#[derive(Default)]
+struct NewCallsInner {
+    calls: HashMap<String, Slot>,
+    /// When each sid became known, oldest first: entries past `KEEP_NEW_CALLS` are dropped.
+    order: VecDeque<(Instant, String)>,
+}
+
+enum Slot {
+    /// The call's attempt.
+    Known(String),
+    /// Callbacks waiting for the `201` that names this call.
+    Awaited(Vec<oneshot::Sender<String>>),
+}
+
+impl NewCalls {
+    /// Twilio created the call `sid` for `attempt_id`: wakes the callbacks that wait for it.
+    pub fn created(&self, sid: &str, attempt_id: &str) {
+        let mut inner = self.inner.lock().expect("new calls");
+        let now = Instant::now();
+        while let Some((at, _)) = inner.order.front() {
+            if now.duration_since(*at) < KEEP_NEW_CALLS {
+                break;
+            }
+            let (_, old) = inner.order.pop_front().expect("a front");
+            if matches!(inner.calls.get(&old), Some(Slot::Known(_))) {
+                inner.calls.remove(&old);
+            }
+        }
+        let known = Slot::Known(attempt_id.to_string());
+        if let Some(Slot::Awaited(waiting)) = inner.calls.insert(sid.to_string(), known) {
+            for waiter in waiting {
+                let _ = waiter.send(attempt_id.to_string());
+            }
+        }
+        inner.order.push_back((now, sid.to_string()));
+    }
+
+    /// The attempt of a call created lately, if known now.
+    pub fn attempt_of(&self, sid: &str) -> Option<String> {
+        match self.inner.lock().expect("new calls").calls.get(sid) {
+            Some(Slot::Known(attempt_id)) => Some(attempt_id.clone()),
+            _ => None,
+        }
+    }
+
+    /// The attempt of the call `sid`, waiting up to `wait` for Twilio's `201` naming it.
+    pub async fn wait_for(&self, sid: &str, wait: Duration) -> Option<String> {
+        let (waiter, answer) = oneshot::channel();
+        {
+            let mut inner = self.inner.lock().expect("new calls");
+            match inner.calls.get_mut(sid) {
+                Some(Slot::Known(attempt_id)) => return Some(attempt_id.clone()),
+                Some(Slot::Awaited(waiting)) => waiting.push(waiter),
+                None => {
+                    inner
+                        .calls
+                        .insert(sid.to_string(), Slot::Awaited(vec![waiter]));
+                }
+            }
+        }
+        let answered = tokio::time::timeout(wait, answer).await;
+        if let Ok(Ok(attempt_id)) = answered {
+            return Some(attempt_id);
+        }
+        // Nobody named it: leave no waiter behind.
+        let mut inner = self.inner.lock().expect("new calls");
+        if let Some(Slot::Awaited(waiting)) = inner.calls.get_mut(sid) {
+            waiting.retain(|w| !w.is_closed());
+            if waiting.is_empty() {
+                inner.calls.remove(sid);
+            }
+        }
+        None
+    }
+
+    /// The call ended: its attempt is found by its `conversation_id` from now on.
+    pub fn forget(&self, sid: &str) {
+        let mut inner = self.inner.lock().expect("new calls");
+        if matches!(inner.calls.get(sid), Some(Slot::Known(_))) {
+            inner.calls.remove(sid);
+        }
+    }
+}
 
 /// `--twilio-machine-detection`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -125,10 +223,17 @@ pub struct Twilio {
     status_callback: String,
     timeout: Duration,
     throttle: Throttle,
+    new_calls: Arc<NewCalls>,
 }
 
 impl Twilio {
-    pub fn new(settings: Settings, public_url: &str, clock: Clock) -> Result<Twilio, SetupError> {
+    /// `new_calls` is shared with the status callback route.
+    pub fn new(
+        settings: Settings,
+        public_url: &str,
+        clock: Clock,
+        new_calls: Arc<NewCalls>,
+    ) -> Result<Twilio, SetupError> {
         let timeout = outbound::answer_timeout(clock);
         let mut calls_url = settings.api_base.clone();
         let base_path = calls_url.path().trim_end_matches('/').to_string();
@@ -152,6 +257,7 @@ impl Twilio {
             status_callback: format!("{public_url}{STATUS_PATH}"),
             timeout,
             throttle: Throttle::new(clock),
+            new_calls,
         })
     }
 
@@ -246,7 +352,9 @@ impl Twilio {
                 if self.throttle.succeeded() {
                     tracing::info!("twilio calls resumed");
                 }
-                if sid.is_none() {
+                if let Some(sid) = &sid {
+                    self.new_calls.created(sid, &call.attempt_id);
+                } else {
                     tracing::warn!(
                         "Twilio created the call of attempt {} without a readable sid: its \
                          status callbacks cannot be matched; it ends after --max-call-minutes",

@@ -112,22 +112,30 @@ pub fn by_conversation(conn: &Connection, conversation_id: &str) -> StoreResult<
         .optional()?)
 }
 
-/// Ends the attempt of the call `conversation_id` with `outcome` at `now` (step 6): the attempt
-/// and what happened, or `None` when no attempt has that call.
+/// Ends `attempt_id`, the attempt of the call `conversation_id`, with `outcome` at `now` (step
+/// 6; the call's id is written too, in case the placer's own record of it is still on its way):
+/// what happened, or `None` when there is no such attempt.
 pub fn end_call(
     conn: &Connection,
+    attempt_id: &str,
     conversation_id: &str,
     outcome: Outcome,
     now: Timestamp,
-) -> StoreResult<Option<(String, CallEnd)>> {
-    let Some(attempt_id) = by_conversation(conn, conversation_id)? else {
-        return Ok(None);
-    };
-    let ended = dialing::end(conn, None, &attempt_id, outcome, now, None, now)?;
-    let end = match ended {
-        Ended::Now { .. } => CallEnd::Ended,
+) -> StoreResult<Option<CallEnd>> {
+    let ended = dialing::end(
+        conn,
+        None,
+        attempt_id,
+        outcome,
+        now,
+        Some(conversation_id),
+        now,
+    );
+    Ok(Some(match ended {
+        Ok(Ended::Now { .. }) => CallEnd::Ended,
         // An attempt cannot start after now; either way nothing was written.
-        Ended::Already { .. } | Ended::BeforeStart => CallEnd::AlreadyEnded,
-    };
-    Ok(Some((attempt_id, end)))
+        Ok(Ended::Already { .. } | Ended::BeforeStart) => CallEnd::AlreadyEnded,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(error) => return Err(error),
+    }))
 }
