@@ -279,7 +279,7 @@ impl Twilio {
 
     /// The form of the request that creates `call`'s call, in Twilio's parameter names;
     /// `None` when there is no caller id to call from.
-    pub fn form(&self, call: &Call) -> Option<Vec<(&'static str, String)>> {
+    fn form(&self, call: &Call) -> Option<Vec<(&'static str, String)>> {
         let from = call.caller_number.clone().or_else(|| self.from.clone())?;
         let mut form = vec![("To", call.phone_number.clone()), ("From", from)];
         match &self.target {
