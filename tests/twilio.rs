@@ -604,7 +604,6 @@ async fn answer(
         Step::Early(status, answered_by) => (Some((status, answered_by)), true),
     };
     // The call resource, as the description's own example of a 201 shows it.
-    let n = state.calls.lock().unwrap().len();
     let example = &state.spec["paths"]
         .as_object()
         .unwrap()
@@ -613,13 +612,17 @@ async fn answer(
         .unwrap()["post"]["responses"]["201"]["content"]["application/json"]["examples"]["create"]
         ["value"];
     let mut call = example.clone();
-    call["sid"] = json!(format!("CA{n:032x}"));
     call["account_sid"] = json!(ACCOUNT);
     call["to"] = json!(to);
     call["from"] = json!(field("From"));
     call["status"] = json!("queued");
     call["direction"] = json!("outbound-api");
-    state.calls.lock().unwrap().push(call.clone());
+    {
+        // Numbered and kept under one lock: two calls created at once get two sids.
+        let mut calls = state.calls.lock().unwrap();
+        call["sid"] = json!(format!("CA{:032x}", calls.len()));
+        calls.push(call.clone());
+    }
     if let Some((final_status, answered_by)) = last {
         let state = state.clone();
         let call = call.clone();
@@ -1443,4 +1446,107 @@ fn bad_twilio_flags_are_refused_at_start_up_in_one_line_without_secrets() {
         !help.contains(TOKEN) && !help.contains(API_SECRET),
         "{help}"
     );
+}
+
+/// The real binary against a double that refuses campaignd's credentials: an ERROR line names
+/// the flags to check, no attempt is used, and the log never shows the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_credentials_are_an_error_naming_the_flags_and_use_no_attempt() {
+    let double = Double::start(ACCOUNT, "not-the-token-campaignd-has-00000").await;
+    let key = "ak_twilio.0123456789abcdef0123456789abcdef";
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = std::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--ephemeral",
+            "--listen",
+            "127.0.0.1:0",
+            "--dialer",
+            "twilio",
+        ])
+        .args(["--bootstrap-key", key, "--twilio-api-base", &double.base()])
+        .args(["--twilio-from", FROM])
+        .args(good_flags())
+        .env_remove("CAMPAIGND_LOG_FORMAT")
+        .stdout(log.reopen().unwrap())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let read = || std::fs::read_to_string(log.path()).unwrap();
+    let base = eventually("the server to listen", || async {
+        let text = read();
+        let at = text.find("listening on http://")?;
+        let rest = &text[at + "listening on ".len()..];
+        Some(rest[..rest.find(' ')?].to_string())
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+    };
+    let days = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+    let windows = json!([{"days": days, "start": "00:00", "end": "12:00"},
+                         {"days": days, "start": "12:00", "end": "00:00"}]);
+    let config: Value = post(
+        "/campaign/configurations",
+        json!({"name": "t", "default_windows": windows}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let campaign: Value = post(
+        "/campaign/campaigns",
+        json!({"name": "t", "external_id": "t", "configuration_id": config["id"]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(campaign["status"], "active", "{campaign}");
+    let answer = post(
+        "/campaign/campaigns/t/contacts",
+        json!({"contacts": [{"external_id": "c", "phone_numbers": [number(1)]}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 200);
+    let line = eventually("the ERROR line", || async {
+        read()
+            .lines()
+            .find(|l| l.contains("ERROR") && l.contains("refused campaignd's credentials"))
+            .map(String::from)
+    })
+    .await;
+    assert!(line.contains("--twilio-account-sid"), "{line}");
+    assert!(line.contains("--twilio-auth-token"), "{line}");
+    assert!(line.contains("the contact stays pending"), "{line}");
+    // Between two tries (paused 1 s, 2 s, 4 s …) the contact is pending, as before any call.
+    let contact = eventually("the contact pending, no attempt used", || async {
+        let contact: Value = http
+            .get(format!("{base}/campaign/campaigns/t/contacts/c"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (contact["status"] == "pending").then_some(contact)
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(contact["attempt_count"], 0, "{contact}");
+    assert_eq!(contact["attempts"], json!([]), "{contact}");
+    // The double saw the requests, each valid but for the credentials.
+    for (_, problems, _) in double.requests() {
+        assert_eq!(problems, ["not the expected credentials"]);
+    }
+    assert!(!read().contains(TOKEN), "the log shows the token");
 }
