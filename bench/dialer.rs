@@ -16,7 +16,7 @@ use campaignd::domain::clock::Clock;
 use campaignd::domain::schedule::{TimeWindow, parse_day};
 use campaignd::store::configurations::{self, ConfigurationFields};
 use campaignd::store::contacts::{self, ContactWrite, Scope};
-use campaignd::store::{self, Store, Synchronous, campaigns, dialing, orgs};
+use campaignd::store::{self, Store, Synchronous, campaigns, orgs};
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -177,7 +177,9 @@ fn time_passes(
     for _ in 0..passes {
         conn.execute_batch("BEGIN IMMEDIATE").unwrap();
         let start = Instant::now();
-        claimed = dialing::claim(&conn, now, slots, slots).unwrap().len();
+        claimed = dialer::claim(&conn, now, slots, slots as usize)
+            .unwrap()
+            .len();
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         conn.execute_batch("ROLLBACK").unwrap();
     }

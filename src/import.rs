@@ -2,15 +2,16 @@
 //! upsert's rules. Shared by `POST …/contacts/import` and `campaignd import`. Parsing and number
 //! normalisation need no database, so they run before the writer is taken.
 
+use crate::domain::contact as rules;
 use crate::domain::phone::{self, Region};
 use crate::domain::time;
 use crate::store::contacts::ContactWrite;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::ops::RangeInclusive;
 
 pub const MAX_ROWS: usize = 100_000;
 pub const MAX_REPORTED_ERRORS: usize = 1000;
-const MAX_NUMBERS: usize = 10;
 
 /// Where a column's cells go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +29,18 @@ pub enum Column {
 }
 
 impl Column {
+    /// The field and length bounds of a cell of this column, in characters as written.
+    fn length(&self) -> Option<(&'static str, &'static RangeInclusive<usize>)> {
+        match self {
+            Column::Phone => Some(("a phone number", &rules::PHONE_TEXT)),
+            Column::ExternalId => Some(("external_id", &rules::EXTERNAL_ID)),
+            Column::ScheduledAt => Some(("scheduled_at", &rules::SCHEDULED_AT)),
+            Column::AgentId => Some(("agent_id", &rules::AGENT_ID)),
+            Column::AgentNumber => Some(("agent_number", &rules::PHONE_TEXT)),
+            Column::Id | Column::Timezone | Column::AgentVersion | Column::Data(_) => None,
+        }
+    }
+
     /// Maps a header: case-insensitive, spaces and dashes read as `_`.
     pub fn for_header(header: &str) -> Column {
         let name: String = header
@@ -247,6 +260,12 @@ pub fn items(csv: &Csv, region: Option<Region>) -> (Vec<(u64, ContactWrite)>, Ve
                     msg,
                 })
             };
+            if let Some((field, bounds)) = column.length()
+                && let Some(msg) = rules::length_problem(field, cell, bounds)
+            {
+                refuse(msg);
+                continue;
+            }
             match column {
                 Column::Phone => match phone::normalise(cell, region) {
                     Ok(number) if !numbers.contains(&number) => numbers.push(number),
@@ -257,35 +276,25 @@ pub fn items(csv: &Csv, region: Option<Region>) -> (Vec<(u64, ContactWrite)>, Ve
                     Some(id) => write.id = Some(id),
                     None => refuse(format!("'{cell}' is not a UUID in the 8-4-4-4-12 form")),
                 },
-                Column::ExternalId => match cell.as_str() {
-                    "." | ".." => refuse(format!("'{cell}' cannot be used as an external_id")),
-                    text if text.chars().count() > 255 => {
-                        refuse("external_id is longer than 255 characters".into())
-                    }
-                    text => write.external_id = Some(Some(text.to_string())),
+                Column::ExternalId => match rules::check_external_id(cell) {
+                    Ok(()) => write.external_id = Some(Some(cell.clone())),
+                    Err(error) => refuse(error.to_string()),
                 },
                 Column::Timezone => match time::time_zone(cell.trim()) {
                     Some(_) => write.timezone = Some(Some(cell.trim().to_string())),
                     None => refuse(format!("Unknown timezone '{cell}'")),
                 },
-                Column::ScheduledAt => {
-                    match time::parse_instant(cell.trim(), &jiff::tz::TimeZone::UTC) {
-                        Some(_) => write.scheduled_at = Some(Some(cell.trim().to_string())),
-                        None => refuse(format!(
-                            "'{cell}' is not a date-time (RFC 3339, or local YYYY-MM-DDTHH:MM[:SS])"
-                        )),
-                    }
-                }
-                Column::AgentId => match cell.chars().count() {
-                    ..=255 => write.agent_id = Some(Some(cell.clone())),
-                    _ => refuse("agent_id is longer than 255 characters".into()),
+                Column::ScheduledAt => match rules::check_scheduled_at(cell.trim()) {
+                    Ok(()) => write.scheduled_at = Some(Some(cell.trim().to_string())),
+                    Err(error) => refuse(error.to_string()),
                 },
+                Column::AgentId => write.agent_id = Some(Some(cell.clone())),
                 Column::AgentNumber => match phone::normalise(cell, region) {
                     Ok(number) => write.agent_number = Some(Some(number)),
                     Err(msg) => refuse(msg),
                 },
                 Column::AgentVersion => match cell.trim().parse::<i64>() {
-                    Ok(version) if (1..=i64::from(i32::MAX)).contains(&version) => {
+                    Ok(version) if rules::AGENT_VERSION.contains(&version) => {
                         write.agent_version = Some(Some(version))
                     }
                     _ => refuse(format!("'{cell}' is not an integer of at least 1")),
@@ -295,9 +304,10 @@ pub fn items(csv: &Csv, region: Option<Region>) -> (Vec<(u64, ContactWrite)>, Ve
                 }
             }
         }
-        if numbers.len() > MAX_NUMBERS {
+        if numbers.len() > *rules::NUMBERS.end() {
             let msg = format!(
-                "a contact has at most {MAX_NUMBERS} phone numbers; this row has {}",
+                "a contact has at most {} phone numbers; this row has {}",
+                rules::NUMBERS.end(),
                 numbers.len()
             );
             row_errors.push(RowError {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+mod connections;
 pub mod dialer;
 pub mod domain;
 pub mod import;
@@ -11,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod store;
 
+pub use connections::raise_open_file_limit;
 use domain::clock::Clock;
 use std::future::Future;
 use std::sync::Arc;
@@ -121,7 +123,7 @@ pub async fn serve(
     if let Err(error) = start_dialer(&app, stopped).await {
         tracing::error!("the dialer did not start: {error}");
     }
-    let connections = serve_connections(app.clone(), listener, shutdown).await;
+    let connections = connections::serve(app.clone(), listener, shutdown).await;
     tracing::info!(
         "stopping: no new connections; waiting up to {} s for requests in flight",
         STOP_GRACE.as_secs()
@@ -142,83 +144,6 @@ pub async fn serve(
     }
 }
 
-/// Accepts connections and serves each with the routes until `shutdown` completes; returns the
-/// handle that waits for the connections still open. Like warp's own server loop, except that a
-/// client that goes away is no error (warp logs one ERROR line per dropped connection).
-async fn serve_connections(
-    app: Arc<App>,
-    listener: tokio::net::TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> hyper_util::server::graceful::GracefulShutdown {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let filter = api::routes(app);
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, _) = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(error) => {
-                    accept_error(error).await;
-                    continue;
-                }
-            },
-        };
-        let service = hyper_util::service::TowerToHyperService::new(warp::service(filter.clone()));
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            if let Err(error) = watcher.watch(connection).await {
-                connection_error(&*error);
-            }
-        });
-    }
-    graceful
-}
-
-/// A failed accept: the peer left before it completed (nothing to say), or the process is out of
-/// file descriptors (say so, and give connections a moment to close).
-async fn accept_error(error: std::io::Error) {
-    use std::io::ErrorKind::*;
-    if matches!(
-        error.kind(),
-        ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted
-    ) {
-        return;
-    }
-    tracing::warn!("accepting a connection: {error}");
-    tokio::time::sleep(Duration::from_millis(100)).await;
-}
-
-/// A connection that ended in error. A client that closed it, reset it or stopped sending is the
-/// normal life of a server (debug); anything else (a malformed request, a timeout) is worth a
-/// WARN line, never an ERROR: nothing of ours failed.
-fn connection_error(error: &(dyn std::error::Error + 'static)) {
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        if let Some(error) = error.downcast_ref::<warp::hyper::Error>()
-            && (error.is_incomplete_message() || error.is_canceled() || error.is_closed())
-        {
-            tracing::debug!("client went away: {error}");
-            return;
-        }
-        if let Some(error) = error.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind::*;
-            if matches!(
-                error.kind(),
-                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | NotConnected
-            ) {
-                tracing::debug!("client went away: {error}");
-                return;
-            }
-        }
-        cause = error.source();
-    }
-    tracing::warn!("HTTP connection error: {error}");
-}
-
 /// Ends the simulated calls a previous process left up, then starts the dialer of the app's
 /// mode.
 async fn start_dialer(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Result<(), String> {
@@ -229,6 +154,7 @@ async fn start_dialer(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Re
         .await
         .map_err(|e| e.to_string())?;
     if ended > 0 {
+        (0..ended).for_each(|_| metrics::attempt_ended(domain::status::Outcome::Failed.as_str()));
         tracing::info!("{ended} simulated call(s) left up by the last run ended as failed");
     }
     let settings = app.dialer.clone();

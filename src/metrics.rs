@@ -1,6 +1,6 @@
 //! Prometheus metrics: one process-wide recorder behind the `metrics` facade, every series
-//! described here (the dialer emits its own through the same macros), and the text that
-//! `GET /metrics` serves. No label carries anything of a tenant unless `--metrics-org-labels`.
+//! described and recorded through the functions here, and the text that `GET /metrics` serves.
+//! Series are recorded after the commit of what they count. No label carries anything of a tenant unless `--metrics-org-labels`.
 
 use metrics::{
     Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
@@ -27,7 +27,8 @@ pub const WAL_BYTES: &str = "campaignd_wal_bytes";
 pub const ORG_CONTACTS: &str = "campaignd_org_contacts";
 pub const ORG_CALLS_UP: &str = "campaignd_org_calls_up";
 
-// The dialer's series (docs/api.md §8), emitted by src/dialer through the same facade.
+// The dialer's series (docs/api.md §8): recorded by src/dialer, and attempts ended also by the
+// result route and at start-up (simulated calls left up by the last run).
 /// Calls up now (contacts locked or in progress), all organisations.
 pub const CALLS_UP: &str = "campaignd_calls_up";
 pub const ATTEMPTS_STARTED: &str = "campaignd_attempts_started_total";

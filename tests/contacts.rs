@@ -836,3 +836,113 @@ async fn eight_concurrent_clients_upsert_without_errors_and_the_count_is_exact()
         .await;
     assert_eq!(stats["contacts"]["total"], 4000);
 }
+
+/// The values at and just past each bound that `schema` states, with the problem type the one
+/// past the bound gets.
+fn bound_cases(
+    schema: &Value,
+    numbers: impl Fn(usize) -> Value,
+) -> Vec<(Value, Value, &'static str)> {
+    let text = |n: u64| json!("7".repeat(n as usize));
+    let mut cases = Vec::new();
+    if let Some(max) = schema["maxLength"].as_u64() {
+        cases.push((text(max), text(max + 1), "string_too_long"));
+    }
+    if let Some(min) = schema["minLength"].as_u64().filter(|&min| min > 0) {
+        cases.push((text(min), text(min - 1), "string_too_short"));
+    }
+    if let Some(max) = schema["maximum"].as_i64() {
+        cases.push((json!(max), json!(max + 1), "less_than_equal"));
+    }
+    if let Some(min) = schema["minimum"].as_i64() {
+        cases.push((json!(min), json!(min - 1), "greater_than_equal"));
+    }
+    if let Some(max) = schema["maxItems"].as_u64() {
+        cases.push((numbers(max as usize), numbers(max as usize + 1), "too_long"));
+    }
+    if let Some(min) = schema["minItems"].as_u64().filter(|&min| min > 0) {
+        cases.push((
+            numbers(min as usize),
+            numbers(min as usize - 1),
+            "too_short",
+        ));
+    }
+    cases
+}
+
+/// One section of the document, one rule: each bound that the OpenAPI document states for a
+/// contact's fields is the bound the upsert enforces — a value at the bound is not refused for
+/// its size, one past it is, at that field.
+#[tokio::test]
+async fn the_documented_contact_bounds_are_the_enforced_ones() {
+    let server = TestServer::start().await;
+    let key = server.key("org_a", Scopes::ALL);
+    let campaign = campaign(&server, &key, "US", "bounds").await;
+    let (_, doc) = server
+        .call(Method::GET, "/campaign/openapi.json", None, None)
+        .await;
+    let fields = doc["components"]["schemas"]["ContactIn"]["properties"]
+        .as_object()
+        .unwrap();
+    let numbers = |n: usize| json!((0..n).map(us_number).collect::<Vec<_>>());
+    let mut checked = Vec::new();
+    for (name, schema) in fields {
+        // A field's own bounds, and those of a list's items (at the first item).
+        let mut cases: Vec<(Value, Value, &str, Vec<Value>)> = bound_cases(schema, numbers)
+            .into_iter()
+            .map(|(at, past, kind)| (at, past, kind, vec![json!(name)]))
+            .collect();
+        for (at, past, kind) in bound_cases(&schema["items"], numbers) {
+            cases.push((
+                json!([at]),
+                json!([past]),
+                kind,
+                vec![json!(name), json!(0)],
+            ));
+        }
+        for (at, past, kind, field) in cases {
+            let mut loc = vec![json!("body"), json!("contacts"), json!(0)];
+            loc.extend(field);
+            let problems = |body: &Value| -> Vec<Value> {
+                body["detail"]
+                    .as_array()
+                    .map(|all| {
+                        all.iter()
+                            .filter(|p| p["loc"] == json!(loc) && p["type"] == kind)
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let item = |value: Value| {
+                let mut item = json!({"external_id": "bounds", "phone_numbers": [us_number(1)]});
+                item[name.as_str()] = value;
+                contacts(vec![item])
+            };
+            let (status, body) = upsert(&server, &key, &campaign, &item(at.clone())).await;
+            assert!(
+                problems(&body).is_empty(),
+                "{name} at its bound ({kind}) was refused for it: {status} {body}"
+            );
+            let (status, body) = upsert(&server, &key, &campaign, &item(past)).await;
+            assert_eq!(status, 422, "{name} past its bound ({kind}): {body}");
+            assert_eq!(
+                problems(&body).len(),
+                1,
+                "{name} past its bound ({kind}): {body}"
+            );
+        }
+        checked.push(name.as_str());
+    }
+    for name in [
+        "external_id",
+        "phone_numbers",
+        "scheduled_at",
+        "agent_id",
+        "agent_number",
+        "agent_version",
+        "initial_context",
+    ] {
+        assert!(checked.contains(&name), "{name} in {checked:?}");
+    }
+}

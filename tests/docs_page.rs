@@ -151,12 +151,15 @@ async fn docs_page_lists_every_operation_and_tries_one_out_with_a_key() {
     let (_, doc) = server
         .call(Method::GET, "/campaign/openapi.json", None, None)
         .await;
-    let operation_ids: Vec<String> = doc["paths"]
+    let operation_ids: Vec<(String, String)> = doc["paths"]
         .as_object()
         .unwrap()
         .values()
         .flat_map(|item| item.as_object().unwrap().values())
-        .map(|op| op["operationId"].as_str().unwrap().to_string())
+        .map(|op| {
+            let id = op["operationId"].as_str().unwrap().to_string();
+            (id, op["tags"][0].as_str().unwrap().to_string())
+        })
         .collect();
     assert!(operation_ids.len() >= 21, "{operation_ids:?}");
 
@@ -170,20 +173,24 @@ async fn docs_page_lists_every_operation_and_tries_one_out_with_a_key() {
         "{title}"
     );
 
-    // Every operation of the document, each once (Swagger UI gives each block the id
-    // `operations-<tag>-<operationId>`; ours have no tag, so `default`).
+    // Every operation of the document, each once, under its resource's heading (Swagger UI gives
+    // each block the id `operations-<tag>-<operationId>`).
     b.wait_until("every operation to be listed", || async {
         b.js("return document.querySelectorAll('.opblock').length;")
             .await
             == json!(operation_ids.len())
     })
     .await;
-    for id in &operation_ids {
+    for (id, tag) in &operation_ids {
         assert!(
-            b.displayed(&format!("#operations-default-{id}")).await,
-            "operation {id} is listed"
+            b.displayed(&format!("#operations-{tag}-{id}")).await,
+            "operation {id} is listed under {tag}"
         );
     }
+    assert!(
+        !b.displayed("#operations-tag-default").await,
+        "no `default` heading"
+    );
     b.screenshot("docs-operations").await;
 
     // Authorize: the bearer scheme takes the key.
@@ -202,7 +209,7 @@ async fn docs_page_lists_every_operation_and_tries_one_out_with_a_key() {
     .await;
 
     // Try it out: list_campaigns.
-    let op = "#operations-default-list_campaigns";
+    let op = "#operations-campaigns-list_campaigns";
     b.click(&format!("{op} .opblock-summary")).await;
     b.click(&format!("{op} .try-out__btn")).await;
     b.click(&format!("{op} .execute")).await;

@@ -157,6 +157,42 @@ async fn a_bad_row_is_422_at_its_line_and_nothing_is_written() {
     assert_eq!(contacts(&server, &key, &id).await["total"], 2);
 }
 
+/// The CSV reader enforces the same field bounds as the JSON upsert (one home for each rule):
+/// at the bound a row is taken, past it the row is refused with the bound named.
+#[tokio::test]
+async fn cells_are_held_to_the_bounds_of_the_json_upsert() {
+    let server = TestServer::start().await;
+    let key = server.key("org_a", Scopes::ALL);
+    let id = campaign(&server, &key).await;
+    let long = |n: usize| "7".repeat(n);
+    let csv = format!(
+        "phone,external_id,agent_id,scheduled_at\n\
+         650 253 0000,{},{},2026-12-01T09:00\n\
+         650 253 0001,{},b,2026-12-01T09:00\n\
+         650 253 0002,c,{},2026-12-01T09:00\n\
+         650 253 0003,d,d,{}\n\
+         {},e,e,2026-12-01T09:00\n",
+        long(255),
+        long(255),
+        long(256),
+        long(256),
+        long(65),
+        long(101),
+    );
+    let (status, report) = import(&server, &key, &id, "dry_run=true", csv).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["inserted"], 1, "{report}");
+    assert_eq!(
+        report["errors"],
+        json!([
+            {"line": 3, "column": "external_id", "msg": "external_id is longer than 255 characters (256)"},
+            {"line": 4, "column": "agent_id", "msg": "agent_id is longer than 255 characters (256)"},
+            {"line": 5, "column": "scheduled_at", "msg": "scheduled_at is longer than 64 characters (65)"},
+            {"line": 6, "column": "phone", "msg": "a phone number is longer than 100 characters (101)"},
+        ])
+    );
+}
+
 #[tokio::test]
 async fn conflicts_and_missing_numbers_are_row_errors() {
     let server = TestServer::start().await;

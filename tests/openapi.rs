@@ -116,6 +116,87 @@ async fn the_document_is_public_and_names_every_spec_operation_once() {
     );
 }
 
+/// Every `enum` of the document, wherever it stands.
+fn enums(value: &Value, found: &mut Vec<Vec<String>>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(names)) = map.get("enum") {
+                found.push(
+                    names
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect(),
+                );
+            }
+            map.values().for_each(|v| enums(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| enums(v, found)),
+        _ => {}
+    }
+}
+
+/// Client generators turn enum values into identifiers: different values must stay different
+/// when only their letters and digits are kept (`Etc/GMT+0` and `Etc/GMT0` would not), and every
+/// operation has one of the resource tags, so that generated clients and `/docs` group them.
+#[tokio::test]
+async fn the_document_reads_cleanly_in_client_generators() {
+    let server = TestServer::start().await;
+    let doc = document(&server).await;
+    let mut found = Vec::new();
+    enums(&doc, &mut found);
+    assert!(found.len() > 5, "{found:?}");
+    for names in found {
+        let mut seen = BTreeSet::new();
+        for name in &names {
+            let identifier: String = name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_uppercase();
+            assert!(
+                seen.insert(identifier.clone()),
+                "{name} collides as {identifier} in {names:?}"
+            );
+        }
+    }
+    assert!(doc["components"]["schemas"]["Timezone"]["enum"].is_null());
+
+    let tags: BTreeSet<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tags,
+        BTreeSet::from([
+            "campaigns",
+            "contacts",
+            "configurations",
+            "settings",
+            "dialing",
+            "operations"
+        ])
+    );
+    for (path, method, op) in operations(&doc) {
+        let tagged = op["tags"].as_array().unwrap();
+        assert_eq!(tagged.len(), 1, "{method} {path}");
+        assert!(
+            tags.contains(tagged[0].as_str().unwrap()),
+            "{method} {path}: {tagged:?}"
+        );
+    }
+    let tag = |path: &str, method: &str| doc["paths"][path][method]["tags"][0].clone();
+    assert_eq!(tag("/campaign/campaigns/{id}/stats", "get"), "campaigns");
+    assert_eq!(
+        tag("/campaign/campaigns/{id}/contacts/{contact_id}", "get"),
+        "contacts"
+    );
+    assert_eq!(tag("/campaign/concurrency-settings", "put"), "settings");
+    assert_eq!(tag("/healthz", "get"), "operations");
+}
+
 /// A concrete path for a template: each `{param}` gets a sample value.
 fn sample(template: &str) -> String {
     template

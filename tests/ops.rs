@@ -49,12 +49,25 @@ struct Server {
 
 impl Server {
     async fn start(db: &Path, args: &[&str]) -> Server {
+        Server::start_limited(db, args, None).await
+    }
+
+    /// `start`, with the process's open-file limit set to `(soft, hard)` before it runs.
+    async fn start_limited(db: &Path, args: &[&str], open_files: Option<(u64, u64)>) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let mut child = campaignd()
+        let mut command = campaignd();
+        if let Some((soft, hard)) = open_files {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe, and nothing else runs in the child.
+            unsafe {
+                command.pre_exec(move || rlimit::setrlimit(rlimit::Resource::NOFILE, soft, hard));
+            }
+        }
+        let mut child = command
             .arg("serve")
             .arg("--db")
             .arg(db)
@@ -669,4 +682,115 @@ async fn json_logs_are_one_object_per_line() {
             .starts_with("campaignd listening on http://127.0.0.1:")
     );
     assert!(object["timestamp"].is_string());
+}
+
+/// Opens `n` connections that each send half a request head and then wait.
+fn slow_headers(server: &Server, n: usize) -> Vec<std::net::TcpStream> {
+    let address = server.base.trim_start_matches("http://");
+    (0..n)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(address).unwrap();
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+            stream
+        })
+        .collect()
+}
+
+/// Whether the server closed `stream` (EOF or reset) within `wait`.
+fn closed_within(mut stream: &std::net::TcpStream, wait: Duration) -> bool {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+        .unwrap();
+    match stream.read(&mut [0u8; 64]) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(error) => !matches!(
+            error.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+/// `/healthz` on a new connection, with a generous deadline (a hang is the failure).
+async fn healthz_on_a_new_connection(server: &Server) -> u16 {
+    let client = Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    match client.get(server.url("/healthz")).send().await {
+        Ok(response) => response.status().as_u16(),
+        Err(error) => panic!("/healthz did not answer: {error}\n{}", server.stderr()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_header_flood_neither_locks_out_the_api_nor_stays_open() {
+    // Started as from a terminal: a soft limit of 1,024 open files, which campaignd raises.
+    rlimit::increase_nofile_limit(u64::MAX).unwrap();
+    let (_, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).unwrap();
+    assert!(
+        hard >= 2048,
+        "this test needs a hard open-file limit of 2048 or more, not {hard}"
+    );
+    let (_dir, db) = temp();
+    let server = Server::start_limited(&db, &[], Some((1024, hard))).await;
+    assert!(
+        server
+            .stderr()
+            .contains(&format!("open-file limit raised from 1024 to {hard}")),
+        "{}",
+        server.stderr()
+    );
+
+    let flood_start = Instant::now();
+    let flood = slow_headers(&server, 1100);
+    assert_eq!(healthz_on_a_new_connection(&server).await, 200);
+
+    // Each of the flood's connections is closed once the header read timeout (10 s) passes.
+    let deadline = flood_start + Duration::from_secs(40);
+    for (i, stream) in flood.iter().enumerate() {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            closed_within(stream, wait),
+            "connection {i} still open after 40 s"
+        );
+    }
+    assert_eq!(healthz_on_a_new_connection(&server).await, 200);
+    assert!(!server.stderr().contains("ERROR"), "{}", server.stderr());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_connection_limit_the_oldest_silent_connection_makes_room() {
+    // A hard limit of 400 open files that campaignd cannot raise: it keeps 100 for itself and
+    // serves at most 300 connections.
+    rlimit::increase_nofile_limit(u64::MAX).unwrap();
+    let (_dir, db) = temp();
+    let server = Server::start_limited(&db, &[], Some((400, 400))).await;
+    assert!(
+        server
+            .stderr()
+            .contains("open-file limit 400: up to 300 client connections"),
+        "{}",
+        server.stderr()
+    );
+    let flood_start = Instant::now();
+    let flood = slow_headers(&server, 450);
+    // The newest connection still gets its answer …
+    assert_eq!(healthz_on_a_new_connection(&server).await, 200);
+    // … because the oldest silent ones were closed to make room, well before their header
+    // read timeout (10 s) would have closed them.
+    let evicted = flood
+        .iter()
+        .take(150)
+        .filter(|stream| {
+            let left =
+                (flood_start + Duration::from_secs(8)).saturating_duration_since(Instant::now());
+            closed_within(stream, left)
+        })
+        .count();
+    assert_eq!(evicted, 150, "{}", server.stderr());
+    assert!(!server.stderr().contains("ERROR"), "{}", server.stderr());
 }

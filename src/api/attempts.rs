@@ -3,7 +3,7 @@
 
 use super::validate::{Checker, Loc};
 use super::{ApiError, ApiResult, Ctx, Request, ok};
-use crate::dialer::webhook::MAX_CONVERSATION_ID;
+use crate::domain::attempt::MAX_CONVERSATION_ID;
 use crate::domain::status::Outcome;
 use crate::domain::{ids, time};
 use crate::store::StoreError;
@@ -50,9 +50,12 @@ pub async fn report_result(
     match reported {
         Err(StoreError::NotFound) => Err(ATTEMPT_NOT_FOUND),
         Err(error) => Err(error.into()),
-        Ok(Reported::Contact(contact)) => {
-            // A call ended: its slot is free for the next one.
-            ctx.app.wake_dialer.notify_one();
+        Ok(Reported::Contact { contact, ended }) => {
+            if ended {
+                crate::metrics::attempt_ended(result.outcome.as_str());
+                // A call ended: its slot is free for the next one.
+                ctx.app.wake_dialer.notify_one();
+            }
             ok(&contact)
         }
         Ok(Reported::AlreadyEnded) => Err(ApiError::Conflict("Attempt already ended".into())),

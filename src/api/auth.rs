@@ -21,16 +21,6 @@ pub enum Access {
     Org(&'static [Scope]),
 }
 
-pub const READ: &[Scope] = &[Scope::CampaignsRead, Scope::CampaignsManage];
-pub const MANAGE: &[Scope] = &[Scope::CampaignsManage];
-pub const CONCURRENCY_READ: &[Scope] = &[
-    Scope::CampaignsRead,
-    Scope::CampaignsManage,
-    Scope::ConcurrencyRead,
-    Scope::ConcurrencyManage,
-];
-pub const CONCURRENCY_MANAGE: &[Scope] = &[Scope::CampaignsManage, Scope::ConcurrencyManage];
-
 /// The organisation a request acts for (empty for routes that are not organisation-scoped).
 #[derive(Clone, Debug)]
 pub struct Caller {
@@ -183,9 +173,4 @@ fn missing_scope(accepted: &[Scope]) -> ApiError {
         "Missing required scope: one of {}",
         names.join(", ")
     ))
-}
-
-/// Scopes in a form the OpenAPI document and the docs can show.
-pub fn describe(accepted: &[Scope]) -> String {
-    Scopes::of(accepted).to_string().replace(' ', ", ")
 }

@@ -2,6 +2,7 @@
 
 use super::validate::{Checker, Field, Loc};
 use super::{ApiError, ApiResult, Ctx, Request, created, no_content, ok};
+use crate::domain::contact;
 use crate::domain::phone::{self, Region};
 use crate::domain::schedule::{self, ScheduleOverride, TimeWindow};
 use crate::domain::{ids, time};
@@ -130,9 +131,16 @@ fn read_configuration(body: &Value) -> ApiResult<ConfigurationFields> {
     let retry_delay_minutes = c.optional(map, "retry_delay_minutes", &loc, |c, v, l| {
         c.int(v, l, 1, 10_080)
     });
-    let agent_id = c.nullable(map, "agent_id", &loc, |c, v, l| c.string(v, l, 1, 255));
+    let agent_id = c.nullable(map, "agent_id", &loc, |c, v, l| {
+        c.string_in(v, l, &contact::AGENT_ID)
+    });
     let agent_version = c.nullable(map, "agent_version", &loc, |c, v, l| {
-        c.int(v, l, 1, i32::MAX.into())
+        c.int(
+            v,
+            l,
+            *contact::AGENT_VERSION.start(),
+            *contact::AGENT_VERSION.end(),
+        )
     });
     // The agent number is read in the configuration's own region (US when that is missing or bad).
     let number_region = region.flatten().unwrap_or(Region::US);
@@ -226,7 +234,7 @@ pub fn phone_number(
     loc: &Loc,
     region: Option<Region>,
 ) -> Option<String> {
-    let raw = c.string(value, loc, 1, 100)?;
+    let raw = c.string_in(value, loc, &contact::PHONE_TEXT)?;
     match phone::normalise(&raw, region) {
         Ok(number) => Some(number),
         Err(msg) => {

@@ -4,11 +4,11 @@
 use super::configurations::timezone;
 use super::validate::{Checker, Field, Loc, Problem};
 use super::{ApiError, ApiResult, Ctx, Request, no_content, ok};
+use crate::domain::contact::{self as rules, MAX_UPSERT};
 use crate::domain::json::{MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH, compact};
 use crate::domain::phone::{self, Region};
 use crate::domain::status::CONTACT_STATUSES;
 use crate::domain::status::CampaignStatus;
-use crate::domain::time;
 use crate::import;
 use crate::store::contacts::{self as store, ContactWrite, ImportMode, PageStart, Scope};
 use crate::store::{StoreError, campaigns, configurations, orgs};
@@ -18,8 +18,6 @@ use std::collections::HashMap;
 
 const CAMPAIGN_NOT_FOUND: ApiError = ApiError::NotFound("Campaign not found");
 const CONTACT_NOT_FOUND: ApiError = ApiError::NotFound("Contact not found");
-pub const MAX_ITEMS: usize = 1000;
-const MAX_NUMBERS: usize = 10;
 
 /// Where an upsert or import writes, and the rules that come with it.
 pub struct Target {
@@ -140,15 +138,15 @@ fn read_upsert_body(body: &[u8]) -> ApiResult<Vec<Item>> {
     };
     let loc = loc.at("contacts");
     let Ok(raw_items) = serde_json::from_str::<Vec<&RawValue>>(list.get()) else {
-        check.list(&to_value(list), &loc, 1, MAX_ITEMS);
+        check.list(&to_value(list), &loc, 1, MAX_UPSERT);
         return Err(ApiError::Invalid(check.problems));
     };
-    if raw_items.is_empty() || raw_items.len() > MAX_ITEMS {
+    if raw_items.is_empty() || raw_items.len() > MAX_UPSERT {
         check.list(
             &Value::Array(vec![Value::Null; raw_items.len()]),
             &loc,
             1,
-            MAX_ITEMS,
+            MAX_UPSERT,
         );
         // The list itself is not echoed back: it can be large.
         check
@@ -198,11 +196,11 @@ pub fn read_item(c: &mut Checker, raw: &RawValue, loc: &Loc) -> Option<Item> {
     let id = c.optional(&map, "id", loc, |c, v, l| c.uuid(v, l));
     let external_id = c.nullable(&map, "external_id", loc, external_id);
     let numbers = c.optional(&map, "phone_numbers", loc, |c, v, l| {
-        let items = c.list(v, l, 1, MAX_NUMBERS)?;
+        let items = c.list(v, l, *rules::NUMBERS.start(), *rules::NUMBERS.end())?;
         let numbers: Vec<Option<String>> = items
             .iter()
             .enumerate()
-            .map(|(j, n)| c.string(n, &l.at(j), 1, 100))
+            .map(|(j, n)| c.string_in(n, &l.at(j), &rules::PHONE_TEXT))
             .collect();
         numbers.into_iter().collect::<Option<Vec<_>>>()
     });
@@ -212,18 +210,27 @@ pub fn read_item(c: &mut Checker, raw: &RawValue, loc: &Loc) -> Option<Item> {
     };
     let timezone = c.nullable(&map, "timezone", loc, timezone);
     let scheduled_at = c.nullable(&map, "scheduled_at", loc, scheduled_at);
-    let agent_id = c.nullable(&map, "agent_id", loc, |c, v, l| c.string(v, l, 1, 255));
+    let agent_id = c.nullable(&map, "agent_id", loc, |c, v, l| {
+        c.string_in(v, l, &rules::AGENT_ID)
+    });
     let agent_config = match fields.get("agent_config") {
         None => Some(Field::Absent),
         Some(raw) if raw.get() == "null" => Some(Field::Null),
         Some(raw) => free_object(c, raw, &loc.at("agent_config")).map(Field::Set),
     };
-    let agent_number = c.nullable(&map, "agent_number", loc, |c, v, l| c.string(v, l, 1, 100));
+    let agent_number = c.nullable(&map, "agent_number", loc, |c, v, l| {
+        c.string_in(v, l, &rules::PHONE_TEXT)
+    });
     let agent_version = c.nullable(&map, "agent_version", loc, |c, v, l| {
-        c.int(v, l, 1, i32::MAX.into())
+        c.int(
+            v,
+            l,
+            *rules::AGENT_VERSION.start(),
+            *rules::AGENT_VERSION.end(),
+        )
     });
     let initial_context = c.nullable(&map, "initial_context", loc, |c, v, l| {
-        c.string(v, l, 0, 10_000)
+        c.string_in(v, l, &rules::INITIAL_CONTEXT)
     });
 
     Some(Item {
@@ -246,15 +253,11 @@ pub fn read_item(c: &mut Checker, raw: &RawValue, loc: &Loc) -> Option<Item> {
     })
 }
 
-/// A contact external_id: 1–255 characters, and not one that URL clean-up would rewrite.
+/// A contact external_id (`rules::EXTERNAL_ID` characters, not a dot segment).
 pub fn external_id(c: &mut Checker, value: &Value, loc: &Loc) -> Option<String> {
-    let text = c.string(value, loc, 1, 255)?;
-    if matches!(text.as_str(), "." | "..") {
-        c.value_error(
-            loc,
-            format!("'{text}' cannot be used as an external_id"),
-            value,
-        );
+    let text = c.string_in(value, loc, &rules::EXTERNAL_ID)?;
+    if let Err(error) = rules::check_external_id(&text) {
+        c.value_error(loc, error.to_string(), value);
         return None;
     }
     Some(text)
@@ -262,8 +265,8 @@ pub fn external_id(c: &mut Checker, value: &Value, loc: &Loc) -> Option<String> 
 
 /// Checks the text of a local or offset date-time; it is read in the contact's zone on write.
 fn scheduled_at(c: &mut Checker, value: &Value, loc: &Loc) -> Option<String> {
-    let text = c.string(value, loc, 1, 64)?;
-    if time::parse_instant(&text, &jiff::tz::TimeZone::UTC).is_none() {
+    let text = c.string_in(value, loc, &rules::SCHEDULED_AT)?;
+    if rules::check_scheduled_at(&text).is_err() {
         let msg = "Input should be a valid datetime: RFC 3339 with an offset, or a local YYYY-MM-DDTHH:MM[:SS]";
         c.push("datetime_parsing", loc, msg, value, None);
         return None;

@@ -16,6 +16,7 @@ mod twilio;
 pub mod validate;
 
 use crate::App;
+use crate::domain::scope;
 use auth::Access;
 use bytes::{Bytes, BytesMut};
 use error::{ApiError, ApiResult};
@@ -240,10 +241,10 @@ fn access(route: &Route, method: &Method) -> Access {
         // Authenticated by its X-Twilio-Signature instead (api/twilio.rs).
         Route::TwilioStatus => Access::Public,
         Route::Timezones => Access::AnyCredential,
-        Route::ConcurrencySettings if method == Method::GET => Access::Org(auth::CONCURRENCY_READ),
-        Route::ConcurrencySettings => Access::Org(auth::CONCURRENCY_MANAGE),
-        _ if method == Method::GET => Access::Org(auth::READ),
-        _ => Access::Org(auth::MANAGE),
+        Route::ConcurrencySettings if method == Method::GET => Access::Org(scope::CONCURRENCY_READ),
+        Route::ConcurrencySettings => Access::Org(scope::CONCURRENCY_MANAGE),
+        _ if method == Method::GET => Access::Org(scope::READ),
+        _ => Access::Org(scope::MANAGE),
     }
 }
 

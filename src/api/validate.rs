@@ -165,6 +165,16 @@ impl Checker {
     }
 
     /// A string of `min..=max` characters (code points).
+    /// A string whose length in characters is within `bounds`.
+    pub fn string_in(
+        &mut self,
+        value: &Value,
+        loc: &Loc,
+        bounds: &std::ops::RangeInclusive<usize>,
+    ) -> Option<String> {
+        self.string(value, loc, *bounds.start(), *bounds.end())
+    }
+
     pub fn string(&mut self, value: &Value, loc: &Loc, min: usize, max: usize) -> Option<String> {
         let Some(text) = value.as_str() else {
             self.push(

@@ -51,6 +51,8 @@ fn serve(db: &Path, args: ServeArgs) -> Result<(), String> {
 
     let clock = args.clock()?;
     let dialer = args.dialer()?;
+    // After the flags are checked: a refused flag is the one line printed (docs/api.md §8.1).
+    crate::raise_open_file_limit();
     // One server per database (docs/api.md §9); held until this function returns.
     let _lock = store::maintenance::lock_server(&db)?;
     let store = store::Store::open_with(&db, args.synchronous, args.checkpoint)?;

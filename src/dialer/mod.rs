@@ -9,11 +9,14 @@ pub mod slots;
 pub mod twilio;
 pub mod webhook;
 
+use crate::domain::attempt::Call;
 use crate::domain::clock::Clock;
 use crate::domain::status::Outcome;
-use crate::store::dialing::{self, Call, End, RulesCache};
-use crate::store::{Store, StoreResult, savepoint};
+use crate::store::configurations::RulesCache;
+use crate::store::dialing::{self, EndAttempt, Ended, Expired};
+use crate::store::{Store, StoreError, StoreResult, savepoint};
 use jiff::{SignedDuration, Timestamp};
+use rusqlite::Connection;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc, watch};
@@ -122,6 +125,8 @@ const SHORTEST_PERIOD: Duration = Duration::from_millis(10);
 /// Most calls one pass starts, so that a pass holds the writer for tens of milliseconds at most;
 /// a pass that starts this many is followed by the next one at once.
 const CLAIMS_PER_PASS: usize = 1000;
+/// A contact claimed longer than this without its call being placed returns to `pending`.
+pub const LOCK_TIMEOUT: SignedDuration = SignedDuration::from_secs(60);
 
 /// Starts the loop and the recorder for `placer`. They stop taking contacts when `stop` turns
 /// true; calls up keep going and are recorded while the runtime lives.
@@ -186,13 +191,57 @@ async fn run_loop(
 /// One pass: stale locks and overdue calls, then the claim, in one transaction.
 async fn pass(store: &Store, clock: Clock, settings: &Settings) -> StoreResult<Vec<Call>> {
     let (global, max_call) = (settings.global_concurrency, settings.max_call);
-    store
+    let (expired, calls) = store
         .write(move |conn| {
             let now = clock.now();
-            dialing::expire(conn, now, max_call)?;
-            dialing::claim(conn, now, global, CLAIMS_PER_PASS as i64)
+            let expired = dialing::expire(conn, now, LOCK_TIMEOUT, max_call)?;
+            let calls = claim(conn, now, global, CLAIMS_PER_PASS)?;
+            Ok((expired, calls))
         })
-        .await
+        .await?;
+    let Expired { ended, .. } = expired;
+    (0..ended).for_each(|_| crate::metrics::attempt_ended(Outcome::Failed.as_str()));
+    Ok(calls)
+}
+
+/// Shares the free slots (at most `most` of them) between the organisations that have due
+/// contacts (step 3), and starts that many of their contacts' attempts (steps 4 and 5).
+pub fn claim(
+    conn: &Connection,
+    now: jiff::Timestamp,
+    global: i64,
+    most: usize,
+) -> StoreResult<Vec<Call>> {
+    let free = (global - dialing::calls_up(conn)?).min(most as i64);
+    if free <= 0 {
+        return Ok(Vec::new());
+    }
+    let mut due_contacts = dialing::DueContacts::new(conn, now);
+    let mut demands = Vec::new();
+    let mut dues = Vec::new();
+    for room in dialing::organisations_with_room(conn)? {
+        let due = due_contacts.of(
+            &room.org,
+            (room.concurrency_limit - room.calls_up).min(free) as usize,
+        )?;
+        if !due.is_empty() {
+            demands.push(slots::Demand {
+                org: room.org,
+                limit: room.concurrency_limit as u64,
+                up: room.calls_up as u64,
+                want: due.len() as u64,
+            });
+            dues.push(due);
+        }
+    }
+    let shares = slots::share(global as u64, free as u64, &demands);
+    let mut calls = Vec::new();
+    for (due, share) in dues.into_iter().zip(shares) {
+        for contact in due.into_iter().take(share as usize) {
+            calls.push(dialing::start_attempt(conn, &contact, now)?);
+        }
+    }
+    Ok(calls)
 }
 
 /// Writes what placers report, many events per transaction, and wakes the loop when calls
@@ -211,20 +260,26 @@ async fn record(
                 let now = clock.now();
                 let now_text = crate::domain::time::format(now);
                 let mut rules = RulesCache::default();
+                let mut ended = Vec::new();
                 for event in events {
                     // One event that cannot be written must not lose the others.
                     let applied = savepoint(conn, "event", |conn| {
                         apply(conn, &mut rules, event, now, &now_text)
                     });
-                    if let Err(error) = applied {
-                        tracing::error!("recording a call event: {error}");
+                    match applied {
+                        Ok(outcome) => ended.extend(outcome),
+                        Err(error) => tracing::error!("recording a call event: {error}"),
                     }
                 }
-                Ok(())
+                Ok(ended)
             })
             .await;
-        if let Err(error) = written {
-            tracing::error!("recording call events: {error}");
+        match written {
+            // Counted once committed.
+            Ok(ended) => ended
+                .into_iter()
+                .for_each(|outcome| crate::metrics::attempt_ended(outcome.as_str())),
+            Err(error) => tracing::error!("recording call events: {error}"),
         }
         wake.notify_one();
     }
@@ -249,22 +304,29 @@ fn without_placed_before_their_end(events: Vec<Event>) -> Vec<Event> {
         .collect()
 }
 
+/// Writes one event; the outcome of the attempt it ended, if it ended one.
 fn apply(
-    conn: &rusqlite::Connection,
+    conn: &Connection,
     rules: &mut RulesCache,
     event: Event,
     now: Timestamp,
     now_text: &str,
-) -> StoreResult<()> {
+) -> StoreResult<Option<Outcome>> {
     let (attempt_id, outcome, ended_at, conversation_id) = match event {
         Event::Placed {
             attempt_id,
             placement: Placement::Accepted { conversation_id },
-        } => return dialing::placed(conn, &attempt_id, conversation_id.as_deref(), now_text),
+        } => {
+            dialing::placed(conn, &attempt_id, conversation_id.as_deref(), now_text)?;
+            return Ok(None);
+        }
         Event::Placed {
             attempt_id,
             placement: Placement::NotDelivered,
-        } => return dialing::release(conn, &attempt_id),
+        } => {
+            dialing::release(conn, &attempt_id)?;
+            return Ok(None);
+        }
         Event::Placed {
             attempt_id,
             placement:
@@ -280,15 +342,17 @@ fn apply(
             conversation_id,
         } => (attempt_id, outcome, ended_at, conversation_id),
     };
-    let end = End {
+    let end = EndAttempt {
         attempt_id: &attempt_id,
         outcome,
         ended_at,
         conversation_id: conversation_id.as_deref(),
+        org: None,
     };
     // An attempt that already ended (its result came twice) or was removed is left as it is.
-    match dialing::end_with(conn, rules, None, &end, now) {
-        Ok(_) | Err(crate::store::StoreError::NotFound) => Ok(()),
+    match dialing::end_attempt(conn, rules, &end, now) {
+        Ok(Ended::Now { .. }) => Ok(Some(outcome)),
+        Ok(_) | Err(StoreError::NotFound) => Ok(None),
         Err(error) => Err(error),
     }
 }

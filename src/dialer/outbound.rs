@@ -3,8 +3,8 @@
 //! request for 1 s, doubling with each further failure up to 60 s, back to normal at the first
 //! success — so that an outage of the far side never uses attempts and never becomes a storm.
 
+use super::LOCK_TIMEOUT;
 use crate::domain::clock::Clock;
-use crate::store::dialing::LOCK_TIMEOUT;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};

@@ -2,9 +2,9 @@
 //! clock, then ends. For local development, tests and demos.
 
 use super::{Event, Placement, Placer, Placing};
+use crate::domain::attempt::Call;
 use crate::domain::clock::Clock;
 use crate::domain::status::Outcome;
-use crate::store::dialing::Call;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::str::FromStr;

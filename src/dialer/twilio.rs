@@ -6,10 +6,10 @@
 
 use super::outbound::{self, SetupError, Throttle, UrlError};
 use super::{Placement, Placer, Placing};
+use crate::domain::attempt::{Call, MAX_CONVERSATION_ID};
 use crate::domain::clock::Clock;
 use crate::domain::status::Outcome;
 use crate::domain::twilio::Secret;
-use crate::store::dialing::Call;
 use serde::Deserialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -426,7 +426,7 @@ async fn read_answer(response: reqwest::Response) -> Answer {
             serde_json::from_slice::<Created>(&body)
                 .ok()
                 .map(|created| created.sid)
-                .filter(|sid| !sid.is_empty() && sid.len() <= super::webhook::MAX_CONVERSATION_ID),
+                .filter(|sid| !sid.is_empty() && sid.len() <= MAX_CONVERSATION_ID),
         ),
         400 => Answer::Refused(refusal(&body)),
         _ => Answer::NotDelivered {

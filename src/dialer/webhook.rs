@@ -6,9 +6,9 @@
 
 use super::outbound::{self, SetupError, Throttle, UrlError};
 use super::{Placement, Placer, Placing};
+use crate::domain::attempt::{Call, MAX_CONVERSATION_ID};
 use crate::domain::clock::Clock;
 use crate::domain::status::Outcome;
-use crate::store::dialing::Call;
 use base64::Engine;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
@@ -21,8 +21,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub use super::outbound::{ANSWER_TIMEOUT, MAX_IN_FLIGHT, parse_public_url};
 /// Largest answer body read; a longer one is unreadable.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
-/// Longest `conversation_id` (as on the result route).
-pub const MAX_CONVERSATION_ID: usize = 255;
 
 /// `--webhook-url`, `--webhook-secret`.
 #[derive(Clone, Debug)]

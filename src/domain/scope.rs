@@ -127,6 +127,23 @@ impl FromStr for Role {
     }
 }
 
+/// The scopes that open each family of routes (any one of them is enough), shared by the router
+/// and the OpenAPI document.
+pub const READ: &[Scope] = &[Scope::CampaignsRead, Scope::CampaignsManage];
+pub const MANAGE: &[Scope] = &[Scope::CampaignsManage];
+pub const CONCURRENCY_READ: &[Scope] = &[
+    Scope::CampaignsRead,
+    Scope::CampaignsManage,
+    Scope::ConcurrencyRead,
+    Scope::ConcurrencyManage,
+];
+pub const CONCURRENCY_MANAGE: &[Scope] = &[Scope::CampaignsManage, Scope::ConcurrencyManage];
+
+/// Scopes in a form the OpenAPI document and the docs can show.
+pub fn describe(accepted: &[Scope]) -> String {
+    Scopes::of(accepted).to_string().replace(' ', ", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,9 @@
 //! or as Twilio's status callbacks do (`POST /campaign/twilio/status`, by the call's id):
 //! the checks that need the stored attempt, then step 6 of the loop, in one write transaction.
 
+use super::configurations::RulesCache;
 use super::contacts::{self, Contact, Scope};
-use super::dialing::{self, Ended};
+use super::dialing::{self, EndAttempt, Ended};
 use super::{StoreError, StoreResult};
 use crate::domain::status::Outcome;
 use crate::domain::time;
@@ -22,8 +23,9 @@ pub struct Report<'a> {
 /// What reporting did.
 #[derive(Debug)]
 pub enum Reported {
-    /// Ended now, or had ended before with the same outcome: the contact with its attempts.
-    Contact(Box<Contact>),
+    /// Ended now (`ended`), or had ended before with the same outcome: the contact with its
+    /// attempts.
+    Contact { contact: Box<Contact>, ended: bool },
     /// `ended_at` is before the attempt started (its `started_at`).
     BeforeStart(String),
     /// `ended_at` is after now.
@@ -65,20 +67,20 @@ pub fn report(
     if ended_at > now {
         return Ok(Reported::InTheFuture);
     }
-    if status != "in_progress" {
+    let ended = status == "in_progress";
+    if !ended {
         if stored_outcome.as_deref() != Some(report.outcome.as_str()) {
             return Ok(Reported::AlreadyEnded);
         }
     } else {
-        let ended = dialing::end(
-            conn,
-            Some(org),
-            report.attempt_id,
-            report.outcome,
+        let end = EndAttempt {
+            attempt_id: report.attempt_id,
+            outcome: report.outcome,
             ended_at,
-            report.conversation_id,
-            now,
-        )?;
+            conversation_id: report.conversation_id,
+            org: Some(org),
+        };
+        let ended = dialing::end_attempt(conn, &mut RulesCache::default(), &end, now)?;
         match ended {
             Ended::Now { .. } => {}
             Ended::BeforeStart => return Ok(Reported::BeforeStart(started_at)),
@@ -90,7 +92,10 @@ pub fn report(
         campaign_id,
     };
     let contact = contacts::resolve(conn, &scope, &contact_id)?.ok_or(StoreError::NotFound)?;
-    Ok(Reported::Contact(Box::new(contact)))
+    Ok(Reported::Contact {
+        contact: Box::new(contact),
+        ended,
+    })
 }
 
 /// What a call's final status did to its attempt.
@@ -122,15 +127,14 @@ pub fn end_call(
     outcome: Outcome,
     now: Timestamp,
 ) -> StoreResult<Option<CallEnd>> {
-    let ended = dialing::end(
-        conn,
-        None,
+    let end = EndAttempt {
         attempt_id,
         outcome,
-        now,
-        Some(conversation_id),
-        now,
-    );
+        ended_at: now,
+        conversation_id: Some(conversation_id),
+        org: None,
+    };
+    let ended = dialing::end_attempt(conn, &mut RulesCache::default(), &end, now);
     Ok(Some(match ended {
         Ok(Ended::Now { .. }) => CallEnd::Ended,
         // An attempt cannot start after now; either way nothing was written.

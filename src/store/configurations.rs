@@ -2,10 +2,14 @@
 
 use super::{Cursor, StoreError, StoreResult, page};
 use crate::domain::ids::new_id;
-use crate::domain::schedule::{ScheduleOverride, TimeWindow, overrides_json, windows_json};
+use crate::domain::schedule::{
+    self, Schedule, ScheduleOverride, TimeWindow, overrides_json, windows_json,
+};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The writable fields of a configuration, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -223,4 +227,86 @@ pub fn delete(conn: &Connection, org: &str, id: &str) -> StoreResult<()> {
     conn.prepare_cached("DELETE FROM configurations WHERE id = ?1 AND organization_id = ?2")?
         .execute(params![id, org])?;
     Ok(())
+}
+
+/// What a configuration asks of its campaigns' calls.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub configuration_id: String,
+    pub schedule: Schedule,
+    pub max_attempts: i64,
+    pub retry_delay_minutes: i64,
+    pub agent_id: Option<String>,
+    pub agent_version: Option<i64>,
+    pub agent_number: Option<String>,
+}
+
+impl Rules {
+    pub fn read(conn: &Connection, configuration_id: &str) -> StoreResult<Rules> {
+        conn.prepare_cached(
+            "SELECT default_timezone, default_windows, overrides, scheduled_windows, scheduled_overrides,
+                    max_attempts, retry_delay_minutes, agent_id, agent_version, agent_number
+             FROM configurations WHERE id = ?1",
+        )?
+        .query_row([configuration_id], |r| {
+            let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
+                Ok(r.get::<_, Option<String>>(i)?
+                    .and_then(|text| serde_json::from_str(&text).ok()))
+            };
+            Ok(Rules {
+                configuration_id: configuration_id.to_string(),
+                schedule: Schedule {
+                    default_timezone: r.get(0)?,
+                    default_windows: json(1)?
+                        .and_then(|v| schedule::windows_from_json(&v))
+                        .unwrap_or_default(),
+                    overrides: json(2)?
+                        .and_then(|v| schedule::overrides_from_json(&v))
+                        .unwrap_or_default(),
+                    scheduled_windows: json(3)?.and_then(|v| schedule::windows_from_json(&v)),
+                    scheduled_overrides: json(4)?.and_then(|v| schedule::overrides_from_json(&v)),
+                },
+                max_attempts: r.get(5)?,
+                retry_delay_minutes: r.get(6)?,
+                agent_id: r.get(7)?,
+                agent_version: r.get(8)?,
+                agent_number: r.get(9)?,
+            })
+        })
+        .optional()?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// The rules of a campaign's configuration; `None` for ad-hoc contacts.
+    pub fn of_campaign(conn: &Connection, campaign_id: Option<&str>) -> StoreResult<Option<Rules>> {
+        let Some(campaign_id) = campaign_id else {
+            return Ok(None);
+        };
+        let configuration_id: String = conn
+            .prepare_cached("SELECT configuration_id FROM campaigns WHERE id = ?1")?
+            .query_row([campaign_id], |r| r.get(0))?;
+        Rules::read(conn, &configuration_id).map(Some)
+    }
+}
+
+/// The rules of the campaigns met within one transaction, read once each.
+#[derive(Default)]
+pub struct RulesCache(HashMap<String, Option<Arc<Rules>>>);
+
+impl RulesCache {
+    pub fn of_campaign(
+        &mut self,
+        conn: &Connection,
+        campaign_id: Option<&str>,
+    ) -> StoreResult<Option<Arc<Rules>>> {
+        let Some(campaign_id) = campaign_id else {
+            return Ok(None);
+        };
+        if let Some(rules) = self.0.get(campaign_id) {
+            return Ok(rules.clone());
+        }
+        let rules = Rules::of_campaign(conn, Some(campaign_id))?.map(Arc::new);
+        self.0.insert(campaign_id.to_string(), rules.clone());
+        Ok(rules)
+    }
 }

@@ -1,7 +1,7 @@
 //! Contacts of a campaign (or the organisation's ad-hoc contacts), their attempts, and the
 //! counters that stats and list totals read instead of scanning.
 
-use super::dialing::Rules;
+use super::configurations::Rules;
 use super::{StoreError, StoreResult};
 use crate::domain::ids::new_id;
 use crate::domain::schedule::{self, Schedule};

@@ -1,131 +1,26 @@
-//! The dialer's side of the database (docs/api.md, "The dialing loop"): claiming due contacts
-//! under the limits, recording where each call stands, ending attempts with their retries, and
-//! clearing stale locks. Every function runs inside one write transaction of the writer.
+//! The dialer's verbs on the database (docs/api.md, "The dialing loop"): the organisations with
+//! room for calls, their due contacts in dialing order, starting an attempt, recording where a
+//! call stands, ending an attempt, and clearing stale claims. The dialer decides which and how
+//! many (slot sharing, the loop's timing); each verb runs inside the caller's write transaction.
 
+use super::configurations::{Rules, RulesCache};
 use super::{StoreError, StoreResult};
-use crate::dialer::slots::{self, Demand};
+use crate::domain::attempt::{self, AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES, After, Call};
 use crate::domain::ids::new_id;
-use crate::domain::schedule::{self, Schedule};
+use crate::domain::schedule;
 use crate::domain::status::Outcome;
 use crate::domain::time;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 use serde_json::value::RawValue;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 
-/// A contact claimed longer than this without its call being placed returns to `pending`.
-pub const LOCK_TIMEOUT: SignedDuration = SignedDuration::from_secs(60);
-/// Attempts and retry delay of ad-hoc contacts, which have no configuration.
-const AD_HOC_MAX_ATTEMPTS: i64 = 3;
-const AD_HOC_RETRY_MINUTES: i64 = 60;
 /// Most contacts one pass moves to their next window opening (they were due when their window
 /// closed); the rest wait for the next pass, so that a pass stays short.
 const RESCHEDULES_PER_PASS: usize = 10_000;
-
-/// What a configuration asks of its campaigns' calls.
-#[derive(Clone, Debug)]
-pub struct Rules {
-    pub configuration_id: String,
-    pub schedule: Schedule,
-    pub max_attempts: i64,
-    pub retry_delay_minutes: i64,
-    pub agent_id: Option<String>,
-    pub agent_version: Option<i64>,
-    pub agent_number: Option<String>,
-}
-
-impl Rules {
-    fn read(conn: &Connection, configuration_id: &str) -> StoreResult<Rules> {
-        conn.prepare_cached(
-            "SELECT default_timezone, default_windows, overrides, scheduled_windows, scheduled_overrides,
-                    max_attempts, retry_delay_minutes, agent_id, agent_version, agent_number
-             FROM configurations WHERE id = ?1",
-        )?
-        .query_row([configuration_id], |r| {
-            let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
-                Ok(r.get::<_, Option<String>>(i)?
-                    .and_then(|text| serde_json::from_str(&text).ok()))
-            };
-            Ok(Rules {
-                configuration_id: configuration_id.to_string(),
-                schedule: Schedule {
-                    default_timezone: r.get(0)?,
-                    default_windows: json(1)?
-                        .and_then(|v| schedule::windows_from_json(&v))
-                        .unwrap_or_default(),
-                    overrides: json(2)?
-                        .and_then(|v| schedule::overrides_from_json(&v))
-                        .unwrap_or_default(),
-                    scheduled_windows: json(3)?.and_then(|v| schedule::windows_from_json(&v)),
-                    scheduled_overrides: json(4)?.and_then(|v| schedule::overrides_from_json(&v)),
-                },
-                max_attempts: r.get(5)?,
-                retry_delay_minutes: r.get(6)?,
-                agent_id: r.get(7)?,
-                agent_version: r.get(8)?,
-                agent_number: r.get(9)?,
-            })
-        })
-        .optional()?
-        .ok_or(StoreError::NotFound)
-    }
-
-    /// The rules of a campaign's configuration; `None` for ad-hoc contacts.
-    pub fn of_campaign(conn: &Connection, campaign_id: Option<&str>) -> StoreResult<Option<Rules>> {
-        let Some(campaign_id) = campaign_id else {
-            return Ok(None);
-        };
-        let configuration_id: String = conn
-            .prepare_cached("SELECT configuration_id FROM campaigns WHERE id = ?1")?
-            .query_row([campaign_id], |r| r.get(0))?;
-        Rules::read(conn, &configuration_id).map(Some)
-    }
-}
-
-/// The rules of the campaigns met within one transaction, read once each.
-#[derive(Default)]
-pub struct RulesCache(HashMap<String, Option<Arc<Rules>>>);
-
-impl RulesCache {
-    pub fn of_campaign(
-        &mut self,
-        conn: &Connection,
-        campaign_id: Option<&str>,
-    ) -> StoreResult<Option<Arc<Rules>>> {
-        let Some(campaign_id) = campaign_id else {
-            return Ok(None);
-        };
-        if let Some(rules) = self.0.get(campaign_id) {
-            return Ok(rules.clone());
-        }
-        let rules = Rules::of_campaign(conn, Some(campaign_id))?.map(Arc::new);
-        self.0.insert(campaign_id.to_string(), rules.clone());
-        Ok(rules)
-    }
-}
-
-/// A claimed attempt, with everything a placer needs (and, as it is, the webhook's body).
-#[derive(Clone, Debug, Serialize)]
-pub struct Call {
-    pub attempt_id: String,
-    pub contact_id: String,
-    pub campaign_id: Option<String>,
-    pub organization_id: String,
-    pub phone_number: String,
-    pub caller_number: Option<String>,
-    pub attempt_number: i64,
-    pub max_attempts: i64,
-    pub agent_id: Option<String>,
-    pub agent_version: Option<i64>,
-    pub agent_config: Option<Box<RawValue>>,
-    pub initial_context: Option<String>,
-    pub data: Box<RawValue>,
-    pub external_id: Option<String>,
-}
 
 /// Calls up right now, over all organisations.
 pub fn calls_up(conn: &Connection) -> StoreResult<i64> {
@@ -134,59 +29,42 @@ pub fn calls_up(conn: &Connection) -> StoreResult<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// One pass of the loop: shares the free slots (at most `most` of them) between the
-/// organisations that have due contacts, and claims that many contacts, each with a new attempt
-/// (`locked`).
-pub fn claim(
-    conn: &Connection,
-    now: Timestamp,
-    global_limit: i64,
-    most: i64,
-) -> StoreResult<Vec<Call>> {
-    let free = (global_limit - calls_up(conn)?).min(most);
-    if free <= 0 {
-        return Ok(Vec::new());
-    }
-    let orgs: Vec<(String, i64, i64)> = conn
+/// An organisation with room for more calls.
+#[derive(Clone, Debug)]
+pub struct Room {
+    pub org: String,
+    pub concurrency_limit: i64,
+    /// Its calls up (contacts `locked` or `in_progress`).
+    pub calls_up: i64,
+}
+
+/// The organisations whose calls up are below their limit, by id.
+pub fn organisations_with_room(conn: &Connection) -> StoreResult<Vec<Room>> {
+    Ok(conn
         .prepare_cached(
             "SELECT id, concurrency_limit, active_calls FROM organizations
              WHERE active_calls < concurrency_limit ORDER BY id",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut pass = Pass::new(conn, now);
-    let mut demands = Vec::new();
-    let mut dues = Vec::new();
-    for (org, limit, up) in orgs {
-        let due = pass.due_contacts(&org, (limit - up).min(free) as usize)?;
-        if !due.is_empty() {
-            demands.push(Demand {
-                org,
-                limit: limit as u64,
-                want: due.len() as u64,
-            });
-            dues.push(due);
-        }
-    }
-    let shares = slots::share(free as u64, &demands);
-    let mut calls = Vec::new();
-    for (due, share) in dues.into_iter().zip(shares) {
-        for contact in due.into_iter().take(share as usize) {
-            calls.push(start_attempt(conn, &contact, &pass.now_text)?);
-        }
-    }
-    Ok(calls)
+        .query_map([], |r| {
+            Ok(Room {
+                org: r.get(0)?,
+                concurrency_limit: r.get(1)?,
+                calls_up: r.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
 }
 
 /// A due contact and the rules of its campaign (`None`: ad-hoc).
-struct Due {
+pub struct Due {
     seq: i64,
     rules: Option<Arc<Rules>>,
 }
 
-/// The reads of one pass, with what it learns cached: rules by configuration, and whether a
-/// (configuration, timezone, first scheduled attempt) is inside its windows right now.
-struct Pass<'c> {
+/// The reads of one pass over the due contacts, with what it learns cached: rules by
+/// configuration, and whether a (configuration, timezone, first scheduled attempt) is inside its
+/// windows right now.
+pub struct DueContacts<'c> {
     conn: &'c Connection,
     now: Timestamp,
     now_text: String,
@@ -203,9 +81,9 @@ struct Candidate {
     first_scheduled: bool,
 }
 
-impl<'c> Pass<'c> {
-    fn new(conn: &'c Connection, now: Timestamp) -> Pass<'c> {
-        Pass {
+impl<'c> DueContacts<'c> {
+    pub fn new(conn: &'c Connection, now: Timestamp) -> DueContacts<'c> {
+        DueContacts {
             conn,
             now,
             now_text: time::format(now),
@@ -226,8 +104,9 @@ impl<'c> Pass<'c> {
     }
 
     /// Up to `limit` due contacts of `org` in dialing order: ad-hoc first, then by campaign
-    /// priority, then earliest `dial_at`, then insertion order.
-    fn due_contacts(&mut self, org: &str, limit: usize) -> StoreResult<Vec<Due>> {
+    /// priority, then earliest `dial_at`, then insertion order. Contacts met whose window has
+    /// closed are moved to its next opening on the way.
+    pub fn of(&mut self, org: &str, limit: usize) -> StoreResult<Vec<Due>> {
         let mut due: Vec<Due> = self
             .candidates(org, None, None, limit)?
             .into_iter()
@@ -252,21 +131,26 @@ impl<'c> Pass<'c> {
             for (id, _, configuration_id) in level {
                 members.push((id.as_str(), self.rules(configuration_id)?));
             }
-            self.merge_level(org, &members, limit, &mut due)?;
+            if !self.merge_level(org, &members, limit, &mut due)? {
+                // The level was not read to its end: a contact of it may still be due, and no
+                // lower priority may go ahead of it.
+                break;
+            }
         }
         Ok(due)
     }
 
     /// Merges the due contacts of campaigns of one priority in `(dial_at, seq)` order, keeping
     /// those inside their windows now, until `due` holds `limit`. Each campaign is read in
-    /// chunks that grow, so a pass over many campaigns reads few rows of each.
+    /// chunks that grow, so a pass over many campaigns reads few rows of each. False when the
+    /// pass ran out of reschedules before it reached the level's end or the limit.
     fn merge_level(
         &mut self,
         org: &str,
         members: &[(&str, Arc<Rules>)],
         limit: usize,
         due: &mut Vec<Due>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         struct Source {
             rows: VecDeque<Candidate>,
             chunk: usize,
@@ -314,10 +198,10 @@ impl<'c> Pass<'c> {
             } else if self.rescheduled < RESCHEDULES_PER_PASS {
                 self.reschedule(rules, &candidate)?;
             } else {
-                break;
+                return Ok(false);
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Pending contacts of a campaign (or the ad-hoc ones) whose `dial_at` has come, after
@@ -396,7 +280,8 @@ impl<'c> Pass<'c> {
 }
 
 /// Step 5: the contact becomes `locked` with a new attempt on its next number.
-fn start_attempt(conn: &Connection, due: &Due, now: &str) -> StoreResult<Call> {
+pub fn start_attempt(conn: &Connection, due: &Due, now: Timestamp) -> StoreResult<Call> {
+    let now = &time::format(now);
     let mut call = conn
         .prepare_cached(
             "SELECT id, organization_id, campaign_id, external_id, phone_numbers, data, agent_id,
@@ -507,57 +392,46 @@ pub enum Ended {
     BeforeStart,
 }
 
-/// Step 6: ends an attempt with `outcome` at `ended_at` and moves its contact on: `completed`
-/// when answered, `exhausted` after its last attempt, else `pending` until the retry delay has
-/// passed (inside its windows). `org`, when given, must own the attempt (else `NotFound`).
-pub fn end(
-    conn: &Connection,
-    org: Option<&str>,
-    attempt_id: &str,
-    outcome: Outcome,
-    ended_at: Timestamp,
-    conversation_id: Option<&str>,
-    now: Timestamp,
-) -> StoreResult<Ended> {
-    let end = End {
-        attempt_id,
-        outcome,
-        ended_at,
-        conversation_id,
-    };
-    end_with(conn, &mut RulesCache::default(), org, &end, now)
-}
-
-/// An attempt's end as a placer reports it.
-#[derive(Clone, Copy)]
-pub struct End<'a> {
+/// An attempt's end, as a placer or the result route reports it.
+#[derive(Clone, Copy, Debug)]
+pub struct EndAttempt<'a> {
     pub attempt_id: &'a str,
     pub outcome: Outcome,
     pub ended_at: Timestamp,
     pub conversation_id: Option<&'a str>,
+    /// When given, the organisation that must own the attempt (else `NotFound`).
+    pub org: Option<&'a str>,
 }
 
-/// `end`, with the campaigns' rules read through `rules` (the recorder ends many at once).
-pub fn end_with(
+impl<'a> EndAttempt<'a> {
+    /// An end that the dialer itself decides (a time-out, a call that died with its process).
+    pub fn failed(attempt_id: &'a str, now: Timestamp) -> EndAttempt<'a> {
+        EndAttempt {
+            attempt_id,
+            outcome: Outcome::Failed,
+            ended_at: now,
+            conversation_id: None,
+            org: None,
+        }
+    }
+}
+
+/// Step 6: ends an attempt and moves its contact on as `attempt::after` decides: `completed`,
+/// `exhausted`, or `pending` until the retry delay has passed (inside its windows). The
+/// campaigns' rules are read through `rules`, so that ending many at once reads each once.
+pub fn end_attempt(
     conn: &Connection,
     rules: &mut RulesCache,
-    org: Option<&str>,
-    end: &End<'_>,
+    end: &EndAttempt<'_>,
     now: Timestamp,
 ) -> StoreResult<Ended> {
-    let End {
-        attempt_id,
-        outcome,
-        ended_at,
-        conversation_id,
-    } = *end;
     let found = conn
         .prepare_cached(
             "SELECT a.status, a.outcome, a.started_at, c.seq, c.id, c.organization_id, c.campaign_id,
                     c.attempt_count, c.timezone
              FROM attempts a JOIN contacts c ON c.seq = a.contact_seq WHERE a.id = ?1",
         )?
-        .query_row([attempt_id], |r| {
+        .query_row([end.attempt_id], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
@@ -576,7 +450,7 @@ pub fn end_with(
     else {
         return Err(StoreError::NotFound);
     };
-    if org.is_some_and(|org| org != owner) {
+    if end.org.is_some_and(|org| org != owner) {
         return Err(StoreError::NotFound);
     }
     if status != "in_progress" {
@@ -584,21 +458,21 @@ pub fn end_with(
             outcome: stored_outcome,
         });
     }
-    if time::format(ended_at) < started_at {
+    let ended_text = time::format(end.ended_at);
+    if ended_text < started_at {
         return Ok(Ended::BeforeStart);
     }
-    let ended_text = time::format(ended_at);
     conn.prepare_cached(
         "UPDATE attempts SET status = ?2, outcome = ?3, ended_at = ?4,
             conversation_id = ifnull(?5, conversation_id)
          WHERE id = ?1",
     )?
     .execute(params![
-        attempt_id,
-        outcome.attempt_status(),
-        outcome.as_str(),
+        end.attempt_id,
+        end.outcome.attempt_status(),
+        end.outcome.as_str(),
         ended_text,
-        conversation_id
+        end.conversation_id
     ])?;
 
     let rules = rules.of_campaign(conn, campaign.as_deref())?;
@@ -607,23 +481,16 @@ pub fn end_with(
         .map_or((AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES), |r| {
             (r.max_attempts, r.retry_delay_minutes)
         });
-    let (next_status, next_attempt_at, dial_at) = if outcome == Outcome::Answered {
-        ("completed", None, None)
-    } else if count >= max_attempts {
-        ("exhausted", None, None)
-    } else {
-        let retry_at = ended_at
-            .saturating_add(SignedDuration::from_mins(delay))
-            .unwrap_or(Timestamp::MAX);
-        let dial_at = schedule::dial_at(
-            rules.as_ref().map(|r| &r.schedule),
-            tz.as_deref(),
-            false,
-            retry_at,
-            now,
-        );
-        ("pending", Some(retry_at), dial_at)
-    };
+    let (next_status, next_attempt_at, dial_at) =
+        match attempt::after(end.outcome, count, max_attempts, delay, end.ended_at) {
+            After::Completed => ("completed", None, None),
+            After::Exhausted => ("exhausted", None, None),
+            After::Retry(retry_at) => {
+                let schedule = rules.as_ref().map(|r| &r.schedule);
+                let dial_at = schedule::dial_at(schedule, tz.as_deref(), false, retry_at, now);
+                ("pending", Some(retry_at), dial_at)
+            }
+        };
     conn.prepare_cached(
         "UPDATE contacts SET status = ?2, next_attempt_at = ?3, dial_at = ?4, locked_at = NULL,
             updated_at = ?5
@@ -636,40 +503,54 @@ pub fn end_with(
         dial_at.map(time::format),
         time::format(now)
     ])?;
-    crate::metrics::attempt_ended(outcome.as_str());
     Ok(Ended::Now { contact_id })
 }
 
-/// Step 1: contacts claimed for more than a minute whose call never reached the placer go back
-/// to `pending`; calls up for longer than `max_call` end `failed`. Returns how many moved.
-pub fn expire(conn: &Connection, now: Timestamp, max_call: SignedDuration) -> StoreResult<usize> {
-    let lock_cutoff = time::format(now.saturating_sub(LOCK_TIMEOUT).unwrap_or(now));
+/// What clearing stale claims did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Expired {
+    /// Contacts claimed but never placed, back to `pending`.
+    pub released: usize,
+    /// Calls up for too long, ended `failed`.
+    pub ended: usize,
+}
+
+/// Step 1: contacts claimed for longer than `lock_timeout` whose call never reached the placer
+/// go back to `pending`; calls up for longer than `max_call` end `failed`.
+pub fn expire(
+    conn: &Connection,
+    now: Timestamp,
+    lock_timeout: SignedDuration,
+    max_call: SignedDuration,
+) -> StoreResult<Expired> {
+    let lock_cutoff = time::format(now.saturating_sub(lock_timeout).unwrap_or(now));
     let call_cutoff = time::format(now.saturating_sub(max_call).unwrap_or(now));
     let stale = dialing_before(conn, (&lock_cutoff).max(&call_cutoff))?;
-    let mut moved = 0;
+    let mut expired = Expired::default();
+    let mut rules = RulesCache::default();
     for (attempt_id, status, locked_at) in stale {
         if status == "locked" && locked_at < lock_cutoff {
             release(conn, &attempt_id)?;
-            moved += 1;
+            expired.released += 1;
         } else if status == "in_progress" && locked_at < call_cutoff {
-            end(conn, None, &attempt_id, Outcome::Failed, now, None, now)?;
-            moved += 1;
+            end_attempt(conn, &mut rules, &EndAttempt::failed(&attempt_id, now), now)?;
+            expired.ended += 1;
         }
     }
-    Ok(moved)
+    Ok(expired)
 }
 
 /// At start-up: simulated calls died with the process that simulated them, so they end
 /// `failed` (webhook calls may still report their result).
 pub fn end_simulated_calls(conn: &Connection, now: Timestamp) -> StoreResult<usize> {
     let up = dialing_before(conn, &time::format(Timestamp::MAX))?;
-    let mut ended = 0;
+    let (mut ended, mut rules) = (0, RulesCache::default());
     for (attempt_id, status, _) in up {
         let simulated: bool = conn
             .prepare_cached("SELECT ifnull(conversation_id, '') LIKE 'sim\\_%' ESCAPE '\\' FROM attempts WHERE id = ?1")?
             .query_row([&attempt_id], |r| r.get(0))?;
         if status == "in_progress" && simulated {
-            end(conn, None, &attempt_id, Outcome::Failed, now, None, now)?;
+            end_attempt(conn, &mut rules, &EndAttempt::failed(&attempt_id, now), now)?;
             ended += 1;
         }
     }

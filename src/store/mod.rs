@@ -16,7 +16,8 @@ pub mod orgs;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
@@ -30,6 +31,9 @@ const READERS: u32 = 8;
 /// WAL size (pages) at which the writer checkpoints by itself: the checkpoint thread's backstop.
 const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// How long the last checkpoint of a clean stop waits for readers (of this process or another)
+/// to let go of the WAL.
+const LAST_CHECKPOINT_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -98,8 +102,32 @@ pub struct Store {
     readers: r2d2::Pool<SqliteConnectionManager>,
     path: PathBuf,
     checkpoint: Checkpoint,
-    /// The checkpoint thread stops when the last clone of the store is dropped.
-    _alive: Arc<()>,
+    /// The thread beside the writer (checkpoints, or the WAL watch): it stops when the last clone
+    /// of the store is dropped, or at a clean stop.
+    background: Arc<Background>,
+}
+
+/// A thread that runs while the store lives, and can be stopped and waited for.
+#[derive(Default)]
+struct Background {
+    stop: AtomicBool,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Background {
+    fn running(this: &Weak<Background>) -> bool {
+        this.upgrade()
+            .is_some_and(|background| !background.stop.load(Ordering::Relaxed))
+    }
+
+    /// Stops the thread and waits until it has finished what it was doing.
+    fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let thread = self.thread.lock().map(|mut t| t.take());
+        if let Ok(Some(thread)) = thread {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Store {
@@ -163,27 +191,26 @@ impl Store {
             .name("sqlite-writer".into())
             .spawn(move || run_writer(writer, queue))
             .map_err(|e| e.to_string())?;
-        let alive = Arc::new(());
-        let watched = Arc::downgrade(&alive);
-        if checkpoint == Checkpoint::Auto {
+        let background = Arc::new(Background::default());
+        let watched = Arc::downgrade(&background);
+        let thread = if checkpoint == Checkpoint::Auto {
             let checkpointer = open_connection(path).map_err(|e| e.to_string())?;
             std::thread::Builder::new()
                 .name("sqlite-checkpoint".into())
                 .spawn(move || run_checkpointer(checkpointer, watched))
-                .map_err(|e| e.to_string())?;
         } else {
             let wal = wal_path(path);
             std::thread::Builder::new()
                 .name("sqlite-wal-watch".into())
                 .spawn(move || watch_wal(&wal, watched))
-                .map_err(|e| e.to_string())?;
-        }
+        };
+        *background.thread.lock().expect("a new mutex") = Some(thread.map_err(|e| e.to_string())?);
         Ok(Store {
             jobs,
             readers,
             path: path.to_owned(),
             checkpoint,
-            _alive: alive,
+            background,
         })
     }
 
@@ -193,24 +220,49 @@ impl Store {
 
     /// The last step of a clean stop: waits until every write queued so far is committed, then
     /// (unless another process owns checkpoints) copies the whole WAL back into the database
-    /// file and truncates it. Says what it did, for the log.
+    /// file and truncates it. A TRUNCATE checkpoint cannot run beside another checkpoint nor
+    /// while a reader still reads an older snapshot, so it first stops the checkpoint thread and
+    /// waits for the readers to finish. Says what it did, for the log.
     pub async fn flush_and_checkpoint(&self) -> StoreResult<String> {
         self.write(|_| Ok(())).await?;
         if self.checkpoint == Checkpoint::External {
             return Ok("writes flushed; checkpoints are left to Litestream".into());
         }
-        let path = self.path.clone();
+        let (path, background, readers) = (
+            self.path.clone(),
+            self.background.clone(),
+            self.readers.clone(),
+        );
         tokio::task::spawn_blocking(move || {
+            background.stop();
+            let deadline = Instant::now() + LAST_CHECKPOINT_WAIT;
+            while readers.state().idle_connections < readers.state().connections
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
             let conn = open_connection(&path)?;
-            let (busy, log, done): (i64, i64, i64) =
-                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?;
-            Ok(if busy == 0 {
-                format!("writes flushed; WAL checkpointed and truncated ({done} of {log} frames)")
-            } else {
-                format!("writes flushed; checkpoint incomplete ({done} of {log} frames): a reader was busy")
-            })
+            loop {
+                // Busy: a reader of another process (an admin command, a backup) holds an older
+                // snapshot; it is given until the deadline.
+                let (busy, log, done): (i64, i64, i64) =
+                    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?;
+                if busy == 0 {
+                    return Ok(format!(
+                        "writes flushed; WAL checkpointed and truncated ({done} of {log} frames)"
+                    ));
+                }
+                if Instant::now() >= deadline {
+                    return Ok(format!(
+                        "writes flushed; checkpoint incomplete ({done} of {log} frames): a reader \
+                         was still busy after {} s",
+                        LAST_CHECKPOINT_WAIT.as_secs()
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
         })
         .await
         .map_err(|e| StoreError::Other(format!("checkpoint task: {e}")))?
@@ -322,8 +374,8 @@ pub(crate) fn savepoint<T>(
 
 /// Copies committed WAL frames back into the database five times a second, next to the writer.
 /// PASSIVE never waits on readers or the writer; the writer's own auto-checkpoint is the backstop.
-fn run_checkpointer(conn: Connection, alive: Weak<()>) {
-    while alive.upgrade().is_some() {
+fn run_checkpointer(conn: Connection, alive: Weak<Background>) {
+    while Background::running(&alive) {
         std::thread::sleep(CHECKPOINT_EVERY);
         if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::debug!("checkpoint: {error}");
@@ -343,9 +395,9 @@ const WAL_WARN_BYTES: u64 = 1 << 30;
 
 /// With checkpoints left to Litestream, nothing in campaignd bounds the WAL: says so in the log
 /// (every 10 minutes at most) when it passes 1 GiB, which means Litestream is not running.
-fn watch_wal(wal: &Path, alive: Weak<()>) {
+fn watch_wal(wal: &Path, alive: Weak<Background>) {
     let mut warned: Option<Instant> = None;
-    while alive.upgrade().is_some() {
+    while Background::running(&alive) {
         std::thread::sleep(Duration::from_secs(10));
         let size = std::fs::metadata(wal).map_or(0, |m| m.len());
         if size > WAL_WARN_BYTES && warned.is_none_or(|at| at.elapsed() > Duration::from_secs(600))
