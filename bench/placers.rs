@@ -164,7 +164,11 @@ pub async fn run(
     what: &str,
 ) {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = campaignd::App::with(store.clone(), Clock::real(), settings);
+    let config = campaignd::config::ServeConfig {
+        dialer: settings,
+        ..Default::default()
+    };
+    let app = campaignd::App::new(store.clone(), &config);
     let served = tokio::spawn(campaignd::serve(app, listener, async {
         let _ = stopped.await;
     }));

@@ -1,12 +1,63 @@
 //! The command line (and its environment variables) → one validated configuration.
 
+use crate::MetricsSettings;
 use crate::dialer::{self, Mode, outbound, simulate, twilio, webhook};
 use crate::domain::clock::{self, Clock};
+use crate::domain::credential::{Credential, Kind};
 use crate::domain::twilio as ids;
 use crate::store::{Checkpoint, Synchronous};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+/// A refused command-line value: one line that names the flag and its rule (never a secret).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl From<String> for ConfigError {
+    fn from(text: String) -> Self {
+        ConfigError(text)
+    }
+}
+
+impl From<&str> for ConfigError {
+    fn from(text: &str) -> Self {
+        ConfigError(text.to_string())
+    }
+}
+
+/// Everything `serve` runs with, checked: what `ServeArgs` resolve to.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    /// A throw-away database, removed at exit.
+    pub ephemeral: bool,
+    pub synchronous: Synchronous,
+    pub checkpoint: Checkpoint,
+    /// `org_default`'s first key, when the user chose it.
+    pub bootstrap_key: Option<Credential>,
+    /// The server's one clock.
+    pub clock: Clock,
+    pub dialer: dialer::Settings,
+    pub metrics: MetricsSettings,
+}
+
+impl Default for ServeConfig {
+    /// A server on the real clock with the dialer off: what tests and benchmarks start from.
+    fn default() -> Self {
+        ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            ephemeral: false,
+            synchronous: Synchronous::Full,
+            checkpoint: Checkpoint::Auto,
+            bootstrap_key: None,
+            clock: Clock::real(),
+            dialer: dialer::Settings::default(),
+            metrics: MetricsSettings::default(),
+        }
+    }
+}
 
 /// campaignd — the Anyreach Campaigns API, self-hosted on one SQLite file.
 #[derive(Debug, Parser)]
@@ -432,8 +483,33 @@ impl TwilioArgs {
 }
 
 impl ServeArgs {
+    /// Checks every flag and resolves them into the configuration `serve` runs with.
+    pub fn resolve(&self) -> Result<ServeConfig, ConfigError> {
+        let bootstrap_key = self
+            .bootstrap_key
+            .as_deref()
+            .map(|text| match Credential::parse(text) {
+                Some(key) if key.kind == Kind::ApiKey && key.is_strong() => Ok(key),
+                _ => Err(ConfigError::from(
+                    "--bootstrap-key must look like ak_<id>.<secret>, with a secret of at least \
+                     32 letters, digits, '_' or '-'",
+                )),
+            })
+            .transpose()?;
+        Ok(ServeConfig {
+            listen: self.listen,
+            ephemeral: self.ephemeral,
+            synchronous: self.synchronous,
+            checkpoint: self.checkpoint,
+            bootstrap_key,
+            clock: self.clock()?,
+            dialer: self.dialer()?,
+            metrics: self.metrics(),
+        })
+    }
+
     /// The server's clock; a moved or sped-up clock only on a throw-away database.
-    pub fn clock(&self) -> Result<Clock, String> {
+    fn clock(&self) -> Result<Clock, ConfigError> {
         if !self.ephemeral && (self.clock_start.is_some() || self.clock_speed.is_some()) {
             return Err(
                 "--clock-start and --clock-speed need --ephemeral: a database must never \
@@ -446,7 +522,8 @@ impl ServeArgs {
             return Err(format!(
                 "--clock-speed must be a number from 1 to {}",
                 clock::MAX_SPEED
-            ));
+            )
+            .into());
         }
         Ok(match (self.clock_start, self.clock_speed) {
             (None, None) => Clock::real(),
@@ -454,14 +531,14 @@ impl ServeArgs {
         })
     }
 
-    pub fn metrics(&self) -> crate::MetricsSettings {
-        crate::MetricsSettings {
+    fn metrics(&self) -> MetricsSettings {
+        MetricsSettings {
             enabled: self.metrics == Switch::On,
             org_labels: self.metrics_org_labels,
         }
     }
 
-    pub fn dialer(&self) -> Result<dialer::Settings, String> {
+    fn dialer(&self) -> Result<dialer::Settings, ConfigError> {
         let default_mode = if self.ephemeral {
             Mode::Simulate
         } else {
@@ -490,7 +567,7 @@ impl ServeArgs {
 
     /// The webhook placer's settings: checked whenever given, required with `--dialer webhook`.
     /// A refused secret is never echoed.
-    fn webhook(&self, mode: Mode) -> Result<Option<webhook::Settings>, String> {
+    fn webhook(&self, mode: Mode) -> Result<Option<webhook::Settings>, ConfigError> {
         let url = self
             .webhook_url
             .as_deref()

@@ -59,31 +59,18 @@ impl Default for MetricsSettings {
 }
 
 impl App {
-    /// An app on the real clock with the dialer off.
-    pub fn new(store: Store) -> Arc<App> {
-        App::with(store, Clock::real(), dialer::Settings::default())
-    }
-
-    pub fn with(store: Store, clock: Clock, dialer: dialer::Settings) -> Arc<App> {
-        App::with_metrics(store, clock, dialer, MetricsSettings::default())
-    }
-
-    pub fn with_metrics(
-        store: Store,
-        clock: Clock,
-        dialer: dialer::Settings,
-        metrics: MetricsSettings,
-    ) -> Arc<App> {
-        if metrics.enabled {
+    /// The app that `config` describes, over `store`.
+    pub fn new(store: Store, config: &config::ServeConfig) -> Arc<App> {
+        if config.metrics.enabled {
             metrics::install();
         }
         Arc::new(App {
             store,
             credentials: Default::default(),
-            clock,
-            dialer,
+            clock: config.clock,
+            dialer: config.dialer.clone(),
             wake_dialer: Default::default(),
-            metrics,
+            metrics: config.metrics,
             public_url: Default::default(),
             twilio_calls: Default::default(),
         })

@@ -14,8 +14,8 @@ fn main() -> ExitCode {
     }
     match campaignd::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("campaignd: {message}");
+        Err(error) => {
+            eprintln!("campaignd: {error}");
             ExitCode::FAILURE
         }
     }

@@ -8,10 +8,9 @@ use crate::domain::contact::{self as rules, MAX_UPSERT};
 use crate::domain::json::{MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH, compact};
 use crate::domain::phone::{self, Region};
 use crate::domain::status::CONTACT_STATUSES;
-use crate::domain::status::CampaignStatus;
 use crate::import;
-use crate::store::contacts::{self as store, ContactWrite, ImportMode, PageStart, Scope};
-use crate::store::{StoreError, campaigns, configurations, orgs};
+use crate::store::contacts::{self as store, ContactWrite, ImportMode, PageStart, Scope, Target};
+use crate::store::{StoreError, campaigns, orgs};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -19,48 +18,15 @@ use std::collections::HashMap;
 const CAMPAIGN_NOT_FOUND: ApiError = ApiError::NotFound("Campaign not found");
 const CONTACT_NOT_FOUND: ApiError = ApiError::NotFound("Contact not found");
 
-/// Where an upsert or import writes, and the rules that come with it.
-pub struct Target {
-    pub scope: Scope,
-    /// Region for numbers without `+`; `None` for ad-hoc contacts (E.164 only).
-    pub region: Option<Region>,
-    pub closed: bool,
-}
-
 /// Resolves `{id}` (UUID, external_id, or `default`) in the caller's organisation.
 pub async fn target(ctx: Ctx<'_>, id: &str) -> ApiResult<Target> {
-    let org = ctx.org();
-    if id == "default" {
-        return Ok(Target {
-            scope: Scope {
-                org,
-                campaign_id: None,
-            },
-            region: None,
-            closed: false,
-        });
-    }
-    let id = id.to_string();
-    ctx.app
+    let (org, id) = (ctx.org(), id.to_string());
+    let target = ctx
+        .app
         .store
-        .read(move |conn| {
-            let Some(campaign) = campaigns::resolve(conn, &org, &id)? else {
-                return Ok(Err(CAMPAIGN_NOT_FOUND));
-            };
-            let configuration = configurations::get(conn, &org, &campaign.configuration_id)?
-                .ok_or(StoreError::NotFound)?;
-            Ok(Ok(Target {
-                closed: campaign.status == CampaignStatus::Closed,
-                scope: Scope {
-                    org,
-                    campaign_id: Some(campaign.id),
-                },
-                region: Some(
-                    Region::parse(&configuration.default_country_code).unwrap_or(Region::US),
-                ),
-            }))
-        })
-        .await?
+        .read(move |conn| store::target(conn, &org, &id))
+        .await?;
+    target.ok_or(CAMPAIGN_NOT_FOUND)
 }
 
 pub async fn upsert(
@@ -76,7 +42,7 @@ pub async fn upsert(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
     if target.closed {
-        return Err(ApiError::BadRequest(store::CLOSED_CAMPAIGN.into()));
+        return Err(ApiError::BadRequest(super::error::CLOSED_CAMPAIGN.into()));
     }
     let writes: Vec<ContactWrite> = items.iter().map(|item| item.write.clone()).collect();
     let result = write_contacts(ctx, target, writes).await;
@@ -541,7 +507,7 @@ pub async fn import(
     })
     .await?;
     if target.closed {
-        return Err(ApiError::BadRequest(store::CLOSED_CAMPAIGN.into()));
+        return Err(ApiError::BadRequest(super::error::CLOSED_CAMPAIGN.into()));
     }
     let mode = if dry_run {
         ImportMode::DryRun

@@ -25,17 +25,37 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The refusal of a write into a closed campaign.
+pub const CLOSED_CAMPAIGN: &str = "Cannot add contacts to a closed campaign";
+
+/// An error and its causes, for the log.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(&format!(": {error}"));
+        cause = error.source();
+    }
+    text
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => ApiError::NotFound("Not Found"),
             StoreError::Conflict(detail) => ApiError::Conflict(detail),
-            StoreError::Refused(detail) => ApiError::BadRequest(detail),
-            StoreError::Busy => ApiError::Busy,
-            StoreError::MissingNumbers(items) => {
-                ApiError::Internal(format!("unreported missing numbers: {items:?}"))
+            StoreError::WrongState(refusal) => ApiError::BadRequest(refusal.into()),
+            StoreError::CampaignClosed => ApiError::BadRequest(CLOSED_CAMPAIGN.into()),
+            StoreError::ContactBeingDialled => ApiError::Conflict("Contact is being dialed".into()),
+            StoreError::ConfigurationInUse(campaigns) => {
+                ApiError::Conflict(format!("Configuration is used by {campaigns} campaign(s)"))
             }
-            StoreError::Other(cause) => ApiError::Internal(cause),
+            StoreError::Busy => ApiError::Busy,
+            cause @ (StoreError::MissingNumbers(_)
+            | StoreError::Sqlite(_)
+            | StoreError::Pool(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Stopped(_)) => ApiError::Internal(error_chain(&cause)),
         }
     }
 }

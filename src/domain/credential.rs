@@ -13,7 +13,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn prefix(self) -> &'static str {
+    pub fn prefix(self) -> &'static str {
         match self {
             Kind::ApiKey => "ak_",
             Kind::PersonalToken => "pat_",

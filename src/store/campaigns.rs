@@ -205,7 +205,7 @@ pub fn transition(
         .execute(params![id, org, target.as_str(), now])?;
     let campaign = get(conn, org, id)?.ok_or(StoreError::NotFound)?;
     if changed == 0 && !(campaign.status == target && action.allowed_from().contains(&target)) {
-        return Err(StoreError::Refused(action.refusal().to_string()));
+        return Err(StoreError::WrongState(action.refusal()));
     }
     Ok(campaign)
 }

@@ -220,9 +220,7 @@ pub fn delete(conn: &Connection, org: &str, id: &str) -> StoreResult<()> {
         .prepare_cached("SELECT count(*) FROM campaigns WHERE configuration_id = ?1")?
         .query_row([id], |r| r.get(0))?;
     if users > 0 {
-        return Err(StoreError::Conflict(format!(
-            "Configuration is used by {users} campaign(s)"
-        )));
+        return Err(StoreError::ConfigurationInUse(users));
     }
     conn.prepare_cached("DELETE FROM configurations WHERE id = ?1 AND organization_id = ?2")?
         .execute(params![id, org])?;

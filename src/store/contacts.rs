@@ -4,7 +4,9 @@
 use super::configurations::Rules;
 use super::{StoreError, StoreResult};
 use crate::domain::ids::new_id;
+use crate::domain::phone::Region;
 use crate::domain::schedule::{self, Schedule};
+use crate::domain::status::CampaignStatus;
 use crate::domain::time;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -18,6 +20,43 @@ pub struct Scope {
     pub org: String,
     /// `None` for ad-hoc contacts.
     pub campaign_id: Option<String>,
+}
+
+/// Where an upsert or import writes, and the rules that come with it.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub scope: Scope,
+    /// Region for numbers without `+`; `None` for ad-hoc contacts (E.164 only).
+    pub region: Option<Region>,
+    /// The campaign is closed (checked again inside the write, by `ensure_open`).
+    pub closed: bool,
+}
+
+/// Resolves a campaign's `{id}` (UUID, external_id, or `default` for the ad-hoc contacts) in
+/// `org`: `None` when there is no such campaign. Numbers are read in the configuration's region
+/// (US when it has none the phone metadata knows).
+pub fn target(conn: &Connection, org: &str, id: &str) -> StoreResult<Option<Target>> {
+    let scope = |campaign_id| Scope {
+        org: org.to_string(),
+        campaign_id,
+    };
+    if id == "default" {
+        return Ok(Some(Target {
+            scope: scope(None),
+            region: None,
+            closed: false,
+        }));
+    }
+    let Some(campaign) = super::campaigns::resolve(conn, org, id)? else {
+        return Ok(None);
+    };
+    let configuration = super::configurations::get(conn, org, &campaign.configuration_id)?
+        .ok_or(StoreError::NotFound)?;
+    Ok(Some(Target {
+        closed: campaign.status == CampaignStatus::Closed,
+        scope: scope(Some(campaign.id)),
+        region: Some(Region::parse(&configuration.default_country_code).unwrap_or(Region::US)),
+    }))
 }
 
 impl Scope {
@@ -262,15 +301,12 @@ pub fn list(
 pub fn delete(conn: &Connection, scope: &Scope, id_or_external: &str) -> StoreResult<()> {
     let contact = resolve(conn, scope, id_or_external)?.ok_or(StoreError::NotFound)?;
     if matches!(contact.status.as_str(), "locked" | "in_progress") {
-        return Err(StoreError::Conflict("Contact is being dialed".into()));
+        return Err(StoreError::ContactBeingDialled);
     }
     conn.prepare_cached("DELETE FROM contacts WHERE seq = ?1")?
         .execute([contact.seq])?;
     Ok(())
 }
-
-/// The refusal of a write into a closed campaign.
-pub const CLOSED_CAMPAIGN: &str = "Cannot add contacts to a closed campaign";
 
 /// Refuses a write into a closed campaign. Called inside the write transaction, so a campaign
 /// closed after the request was checked still refuses it.
@@ -279,8 +315,8 @@ pub fn ensure_open(conn: &Connection, scope: &Scope) -> StoreResult<()> {
         return Ok(());
     };
     let campaign = super::campaigns::get(conn, &scope.org, id)?.ok_or(StoreError::NotFound)?;
-    if campaign.status == crate::domain::status::CampaignStatus::Closed {
-        return Err(StoreError::Refused(CLOSED_CAMPAIGN.into()));
+    if campaign.status == CampaignStatus::Closed {
+        return Err(StoreError::CampaignClosed);
     }
     Ok(())
 }

@@ -56,7 +56,7 @@ pub fn authenticate(
     let scopes = scopes
         .map(|s| Scopes::parse_list(&s))
         .transpose()
-        .map_err(StoreError::Other)?;
+        .map_err(StoreError::Corrupt)?;
     Ok(Some(match credential.kind {
         Kind::ApiKey => Principal::Key {
             organization_id: owner,
@@ -69,6 +69,15 @@ pub fn authenticate(
     }))
 }
 
+/// Whether an API key with this id exists (live or not).
+pub fn key_exists(conn: &Connection, key_id: &str) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM api_keys WHERE key_id = ?1")?
+        .query_row([key_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// The user's role in the organisation, if a member.
 pub fn role(conn: &Connection, user: &str, organization_id: &str) -> StoreResult<Option<Role>> {
     let role: Option<String> = conn
@@ -77,7 +86,7 @@ pub fn role(conn: &Connection, user: &str, organization_id: &str) -> StoreResult
         )?
         .query_row(params![user, organization_id], |row| row.get(0))
         .optional()?;
-    role.map(|r| r.parse().map_err(StoreError::Other))
+    role.map(|r| r.parse().map_err(StoreError::Corrupt))
         .transpose()
 }
 

@@ -35,23 +35,40 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// to let go of the WAL.
 const LAST_CHECKPOINT_WAIT: Duration = Duration::from_secs(5);
 
-#[derive(Debug, thiserror::Error)]
+/// What a store verb can fail with: the domain's refusals, which the API turns into its answers,
+/// and the engine's failures, with their cause kept.
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// The stored state forbids the change; the text is the API's `detail`.
+    /// A unique key is taken; the text says which, as the API's `detail`.
     #[error("{0}")]
     Conflict(String),
-    /// A lifecycle action in the wrong state; the text is the API's `detail`.
+    /// A lifecycle action in the wrong state; the domain's refusal.
     #[error("{0}")]
-    Refused(String),
+    WrongState(&'static str),
+    #[error("the campaign is closed")]
+    CampaignClosed,
+    #[error("the contact is being dialled")]
+    ContactBeingDialled,
+    #[error("the configuration is used by {0} campaign(s)")]
+    ConfigurationInUse(i64),
     /// Upsert items (by index) that turned out to be inserts but carry no `phone_numbers`.
     #[error("items without phone numbers: {0:?}")]
     MissingNumbers(Vec<usize>),
+    /// The database stayed locked past the busy timeout.
     #[error("the database is busy")]
     Busy,
+    #[error("database: {0}")]
+    Sqlite(#[source] Arc<rusqlite::Error>),
+    #[error("connection pool: {0}")]
+    Pool(#[source] Arc<r2d2::Error>),
+    /// A stored value that campaignd did not write (the file was edited by hand).
+    #[error("unreadable stored value: {0}")]
+    Corrupt(String),
+    /// The writer thread, or a task running a read, is gone (the process is stopping).
     #[error("{0}")]
-    Other(String),
+    Stopped(&'static str),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -59,14 +76,14 @@ impl From<rusqlite::Error> for StoreError {
         use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
         match error.sqlite_error_code() {
             Some(DatabaseBusy | DatabaseLocked) => StoreError::Busy,
-            _ => StoreError::Other(error.to_string()),
+            _ => StoreError::Sqlite(Arc::new(error)),
         }
     }
 }
 
 impl From<r2d2::Error> for StoreError {
     fn from(error: r2d2::Error) -> Self {
-        StoreError::Other(format!("connection pool: {error}"))
+        StoreError::Pool(Arc::new(error))
     }
 }
 
@@ -265,7 +282,7 @@ impl Store {
             }
         })
         .await
-        .map_err(|e| StoreError::Other(format!("checkpoint task: {e}")))?
+        .map_err(|_| StoreError::Stopped("the checkpoint task failed"))?
     }
 
     /// Runs `f` on a pooled read-only connection, off the async runtime.
@@ -277,7 +294,7 @@ impl Store {
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || f(&*readers.get()?))
             .await
-            .map_err(|e| StoreError::Other(format!("reader task: {e}")))?
+            .map_err(|_| StoreError::Stopped("a reader task failed"))?
     }
 
     /// Runs `f` inside a write transaction on the writer thread; answers after the commit, so a
@@ -290,14 +307,14 @@ impl Store {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |conn| match conn {
             Err(error) => {
-                let _ = reply.send(Err(clone_error(error)));
+                let _ = reply.send(Err(error.clone()));
                 Box::new(|_| {})
             }
             Ok(conn) => {
                 let result = in_savepoint(conn, f);
                 Box::new(move |commit_error| {
                     let result = match commit_error {
-                        Some(error) if result.is_ok() => Err(clone_error(error)),
+                        Some(error) if result.is_ok() => Err(error.clone()),
                         _ => result,
                     };
                     let _ = reply.send(result);
@@ -308,10 +325,10 @@ impl Store {
         self.jobs
             .send(job)
             .await
-            .map_err(|_| StoreError::Other("the writer thread has stopped".into()))?;
+            .map_err(|_| StoreError::Stopped("the writer thread has stopped"))?;
         answer
             .await
-            .map_err(|_| StoreError::Other("the writer dropped a job".into()))?
+            .map_err(|_| StoreError::Stopped("the writer dropped a job"))?
     }
 }
 
@@ -330,6 +347,11 @@ pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// The schema version a database file was written with (`PRAGMA user_version`).
+pub fn schema_version(conn: &Connection) -> StoreResult<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
 /// Runs one admin-command change in its own `BEGIN IMMEDIATE` transaction.
 pub fn write_now<T>(
     conn: &mut Connection,
@@ -339,13 +361,6 @@ pub fn write_now<T>(
     let value = f(&tx)?;
     tx.commit()?;
     Ok(value)
-}
-
-fn clone_error(error: &StoreError) -> StoreError {
-    match error {
-        StoreError::Busy => StoreError::Busy,
-        other => StoreError::Other(other.to_string()),
-    }
 }
 
 fn in_savepoint<T>(

@@ -49,7 +49,14 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = tokio::spawn(campaignd::serve(
-            campaignd::App::with(store, clock, settings),
+            campaignd::App::new(
+                store,
+                &campaignd::config::ServeConfig {
+                    clock,
+                    dialer: settings,
+                    ..Default::default()
+                },
+            ),
             listener,
             async {
                 let _ = stopped.await;
