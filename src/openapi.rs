@@ -7,7 +7,7 @@ use crate::domain::contact;
 use crate::domain::phone::Region;
 use crate::domain::schedule::{DAY_NAMES, MAX_OVERRIDES, MAX_WINDOWS};
 use crate::domain::scope::{self, Scope, describe};
-use crate::domain::status::{CONTACT_STATUSES, CampaignStatus, Outcome};
+use crate::domain::status::{AttemptStatus, CampaignStatus, ContactStatus, Outcome};
 use crate::domain::twilio::{ANSWERED_BY, CALL_STATUSES};
 use serde_json::{Map, Value, json};
 
@@ -256,7 +256,7 @@ fn schemas() -> Value {
             "organization_id": org_id(),
             "external_id": external_id(),
             "name": string(1, 200),
-            "status": enumeration(&campaign_statuses),
+            "status": enumeration(campaign_statuses),
             "priority": int(0, 100),
             "configuration_id": uuid(),
             "created_at": date_time(),
@@ -283,7 +283,7 @@ fn schemas() -> Value {
             "id": uuid(),
             "phone_number": e164.clone(),
             "conversation_id": or_null(json!({"type": "string"})),
-            "status": enumeration(&["in_progress", "completed", "failed"]),
+            "status": enumeration(AttemptStatus::NAMES),
             "outcome": or_null(enumeration(&["answered", "voicemail", "no_answer", "busy", "failed"])),
             "started_at": date_time(),
             "ended_at": or_null(date_time()),
@@ -301,7 +301,7 @@ fn schemas() -> Value {
             "agent_number": or_null(e164),
             "agent_version": or_null(agent_version()),
             "initial_context": or_null(length(&contact::INITIAL_CONTEXT)),
-            "status": enumeration(&CONTACT_STATUSES),
+            "status": enumeration(ContactStatus::NAMES),
             "attempt_count": count(),
             "next_attempt_at": or_null(date_time()),
             "created_at": date_time(),
@@ -327,7 +327,7 @@ fn schemas() -> Value {
         })),
         "Stats": record(json!({
             "campaign_id": uuid(),
-            "status": enumeration(&campaign_statuses),
+            "status": enumeration(campaign_statuses),
             "contacts": record(json!({
                 "total": count(), "pending": count(), "in_progress": count(),
                 "completed": count(), "exhausted": count(),
@@ -340,7 +340,7 @@ fn schemas() -> Value {
             "concurrency_limit": int(1, 10_000),
         })),
         "AttemptResult": object(&["outcome"], json!({
-            "outcome": enumeration(&Outcome::ALL.map(Outcome::as_str)),
+            "outcome": enumeration(Outcome::NAMES),
             "ended_at": described(date_time(), "RFC 3339 with an offset; default now. Not before \
                 the attempt's started_at, not in the future (campaignd's clock)"),
             "conversation_id": described(
@@ -362,7 +362,7 @@ fn schemas() -> Value {
         "TwilioStatusAnswer": record(json!({
             "attempt_id": uuid(),
             "call_status": enumeration(&CALL_STATUSES),
-            "outcome": or_null(enumeration(&Outcome::ALL.map(Outcome::as_str))),
+            "outcome": or_null(enumeration(Outcome::NAMES)),
             "changed": described(json!({"type": "boolean"}), "false: a status that changes \
                 nothing, or a repeated final status"),
         })),
@@ -689,7 +689,7 @@ fn paths() -> Value {
     ];
 
     let campaign_status = json!({"type": "string", "enum": CampaignStatus::NAMES});
-    let contact_status = json!({"type": "string", "enum": CONTACT_STATUSES});
+    let contact_status = json!({"type": "string", "enum": ContactStatus::NAMES});
     let lifecycle = |id: &'static str, summary: &'static str| {
         Op::new(id, summary, manage)
             .params(vec![campaign()])

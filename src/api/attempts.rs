@@ -86,8 +86,7 @@ fn read_result(body: &Value) -> ApiResult<ResultIn> {
         return Err(ApiError::Invalid(c.problems));
     };
     let outcome = c.required(map, "outcome", &loc, |c, v, l| {
-        let names = Outcome::ALL.map(Outcome::as_str);
-        c.one_of(v, l, &names).and_then(Outcome::parse)
+        c.one_of(v, l, Outcome::NAMES).and_then(Outcome::parse)
     });
     let ended_at = c.optional(map, "ended_at", &loc, |c, v, l| {
         let text = c.string(v, l, 1, 64)?;

@@ -43,7 +43,7 @@ pub async fn list(ctx: Ctx<'_>, request: &mut Request) -> ApiResult<warp::reply:
             "name" => filter.name = Some(value.to_lowercase()),
             "status" => {
                 let status = check
-                    .one_of(&Value::String(value), &loc, &CampaignStatus::NAMES)
+                    .one_of(&Value::String(value), &loc, CampaignStatus::NAMES)
                     .and_then(CampaignStatus::parse);
                 filter.statuses.extend(status);
             }

@@ -7,7 +7,7 @@ use super::{ApiError, ApiResult, Ctx, Request, no_content, ok};
 use crate::domain::contact::{self as rules, MAX_UPSERT};
 use crate::domain::json::{MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH, compact};
 use crate::domain::phone::{self, Region};
-use crate::domain::status::CONTACT_STATUSES;
+use crate::domain::status::ContactStatus;
 use crate::import;
 use crate::store::contacts::{self as store, ContactWrite, ImportMode, PageStart, Scope, Target};
 use crate::store::{StoreError, campaigns, orgs};
@@ -333,14 +333,15 @@ pub async fn list(
 ) -> ApiResult<warp::reply::Response> {
     let mut check = Checker::default();
     let (mut limit, mut offset, mut after) = (100, None, None);
-    let mut statuses: Vec<&'static str> = Vec::new();
+    let mut statuses: Vec<ContactStatus> = Vec::new();
     for (name, value) in request.query_pairs() {
         let loc = Loc::query().at(name.as_str());
         match name.as_str() {
             "limit" => limit = check.int_text(&value, &loc, 1, 1000).unwrap_or(limit),
             "offset" => offset = check.int_text(&value, &loc, 0, i64::MAX),
             "status" => {
-                statuses.extend(check.one_of(&Value::String(value), &loc, &CONTACT_STATUSES))
+                let name = check.one_of(&Value::String(value), &loc, ContactStatus::NAMES);
+                statuses.extend(name.and_then(ContactStatus::parse))
             }
             "after" => after = check.uuid(&Value::String(value), &loc),
             _ => {}

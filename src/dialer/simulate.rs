@@ -123,7 +123,7 @@ impl Simulator {
         let weights = &self.settings.outcomes.0;
         let mut pick = rng.random_range(0..weights.iter().sum::<u32>());
         let mut outcome = Outcome::Failed;
-        for (candidate, weight) in Outcome::ALL.into_iter().zip(weights) {
+        for (&candidate, weight) in Outcome::ALL.iter().zip(weights) {
             if pick < *weight {
                 outcome = candidate;
                 break;

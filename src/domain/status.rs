@@ -1,30 +1,101 @@
 //! Campaign and contact statuses, and the campaign lifecycle.
 
-/// Campaign status. `closed` is final.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CampaignStatus {
-    Active,
-    Paused,
-    Closed,
+/// An enum that is stored and sent as one of a fixed set of names: `as_str`, `parse`, `ALL`,
+/// `NAMES` and serde's `Serialize` (the store adds its SQL conversions).
+macro_rules! named {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
 }
 
-impl CampaignStatus {
-    pub const NAMES: [&'static str; 3] = ["active", "paused", "closed"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignStatus::Active => "active",
-            CampaignStatus::Paused => "paused",
-            CampaignStatus::Closed => "closed",
-        }
+named! {
+    /// Campaign status. `closed` is final.
+    CampaignStatus {
+        Active => "active",
+        Paused => "paused",
+        Closed => "closed",
     }
+}
 
-    pub fn parse(text: &str) -> Option<CampaignStatus> {
-        match text {
-            "active" => Some(CampaignStatus::Active),
-            "paused" => Some(CampaignStatus::Paused),
-            "closed" => Some(CampaignStatus::Closed),
-            _ => None,
+named! {
+    /// Contact status: `locked` while its attempt is handed to the placer, `in_progress` while the
+    /// call is up (the API shows both as `in_progress` in the stats).
+    ContactStatus {
+        Pending => "pending",
+        Locked => "locked",
+        InProgress => "in_progress",
+        Completed => "completed",
+        Exhausted => "exhausted",
+    }
+}
+
+impl ContactStatus {
+    /// A call of the contact is up (claimed or placed).
+    pub fn is_dialling(self) -> bool {
+        matches!(self, ContactStatus::Locked | ContactStatus::InProgress)
+    }
+}
+
+named! {
+    /// Attempt status: `completed` when the call connected, `failed` when it did not.
+    AttemptStatus {
+        InProgress => "in_progress",
+        Completed => "completed",
+        Failed => "failed",
+    }
+}
+
+named! {
+    /// How a call attempt ended.
+    Outcome {
+        Answered => "answered",
+        Voicemail => "voicemail",
+        NoAnswer => "no_answer",
+        Busy => "busy",
+        Failed => "failed",
+    }
+}
+
+impl Outcome {
+    /// The attempt's status: `completed` when the call connected, else `failed`.
+    pub fn attempt_status(self) -> AttemptStatus {
+        match self {
+            Outcome::Answered | Outcome::Voicemail => AttemptStatus::Completed,
+            _ => AttemptStatus::Failed,
         }
     }
 }
@@ -62,52 +133,6 @@ impl Lifecycle {
             Lifecycle::Start => "Cannot start a closed campaign",
             Lifecycle::Pause => "Campaign is not active",
             Lifecycle::Close => "Campaign is already closed",
-        }
-    }
-}
-
-/// Contact status.
-pub const CONTACT_STATUSES: [&str; 5] =
-    ["pending", "locked", "in_progress", "completed", "exhausted"];
-
-/// How a call attempt ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    Answered,
-    Voicemail,
-    NoAnswer,
-    Busy,
-    Failed,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 5] = [
-        Outcome::Answered,
-        Outcome::Voicemail,
-        Outcome::NoAnswer,
-        Outcome::Busy,
-        Outcome::Failed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Answered => "answered",
-            Outcome::Voicemail => "voicemail",
-            Outcome::NoAnswer => "no_answer",
-            Outcome::Busy => "busy",
-            Outcome::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Outcome> {
-        Outcome::ALL.into_iter().find(|o| o.as_str() == text)
-    }
-
-    /// The attempt's status: `completed` when the call connected, else `failed`.
-    pub fn attempt_status(self) -> &'static str {
-        match self {
-            Outcome::Answered | Outcome::Voicemail => "completed",
-            _ => "failed",
         }
     }
 }

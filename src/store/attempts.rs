@@ -6,7 +6,7 @@ use super::configurations::RulesCache;
 use super::contacts::{self, Contact, Scope};
 use super::dialing::{self, EndAttempt, Ended};
 use super::{StoreError, StoreResult};
-use crate::domain::status::Outcome;
+use crate::domain::status::{AttemptStatus, Outcome};
 use crate::domain::time;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
@@ -49,8 +49,8 @@ pub fn report(
         )?
         .query_row([report.attempt_id, org], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
+                r.get::<_, AttemptStatus>(0)?,
+                r.get::<_, Option<Outcome>>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, Option<String>>(4)?,
@@ -67,9 +67,9 @@ pub fn report(
     if ended_at > now {
         return Ok(Reported::InTheFuture);
     }
-    let ended = status == "in_progress";
+    let ended = status == AttemptStatus::InProgress;
     if !ended {
-        if stored_outcome.as_deref() != Some(report.outcome.as_str()) {
+        if stored_outcome != Some(report.outcome) {
             return Ok(Reported::AlreadyEnded);
         }
     } else {

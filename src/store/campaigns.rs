@@ -4,7 +4,7 @@ use super::{Cursor, StoreError, StoreResult, page};
 use crate::domain::ids::{new_id, parse_uuid};
 use crate::domain::status::{CampaignStatus, Lifecycle};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 /// The writable fields of a campaign, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,7 +22,6 @@ pub struct Campaign {
     pub organization_id: String,
     pub external_id: Option<String>,
     pub name: String,
-    #[serde(serialize_with = "status_name")]
     pub status: CampaignStatus,
     pub priority: i64,
     pub configuration_id: String,
@@ -41,26 +40,15 @@ impl Campaign {
     }
 }
 
-fn status_name<S: Serializer>(status: &CampaignStatus, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(status.as_str())
-}
-
 const COLUMNS: &str = "id, organization_id, external_id, name, status, priority, configuration_id, created_at, updated_at";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Campaign> {
-    let status: String = row.get(4)?;
     Ok(Campaign {
         id: row.get(0)?,
         organization_id: row.get(1)?,
         external_id: row.get(2)?,
         name: row.get(3)?,
-        status: CampaignStatus::parse(&status).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                4,
-                rusqlite::types::Type::Text,
-                format!("unknown campaign status '{status}'").into(),
-            )
-        })?,
+        status: row.get(4)?,
         priority: row.get(5)?,
         configuration_id: row.get(6)?,
         created_at: row.get(7)?,
@@ -202,7 +190,7 @@ pub fn transition(
              WHERE id = ?1 AND organization_id = ?2 AND status IN ({}) AND status <> ?3",
             allowed.join(", ")
         ))?
-        .execute(params![id, org, target.as_str(), now])?;
+        .execute(params![id, org, target, now])?;
     let campaign = get(conn, org, id)?.ok_or(StoreError::NotFound)?;
     if changed == 0 && !(campaign.status == target && action.allowed_from().contains(&target)) {
         return Err(StoreError::WrongState(action.refusal()));
@@ -233,10 +221,14 @@ pub fn list(
         (c.created_at.as_str(), c.id.as_str())
     });
     // Three status slots; unused ones are NULL, which `IN` never matches.
-    let statuses = CampaignStatus::NAMES.map(|name| {
-        let wanted =
-            filter.statuses.is_empty() || filter.statuses.iter().any(|s| s.as_str() == name);
-        wanted.then_some(name)
+    let statuses: [Option<CampaignStatus>; 3] = [
+        CampaignStatus::Active,
+        CampaignStatus::Paused,
+        CampaignStatus::Closed,
+    ]
+    .map(|status| {
+        let wanted = filter.statuses.is_empty() || filter.statuses.contains(&status);
+        wanted.then_some(status)
     });
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM campaigns

@@ -6,7 +6,7 @@ use super::{StoreError, StoreResult};
 use crate::domain::ids::new_id;
 use crate::domain::phone::Region;
 use crate::domain::schedule::{self, Schedule};
-use crate::domain::status::CampaignStatus;
+use crate::domain::status::{AttemptStatus, CampaignStatus, ContactStatus, Outcome};
 use crate::domain::time;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -82,7 +82,7 @@ pub struct Contact {
     pub agent_number: Option<String>,
     pub agent_version: Option<i64>,
     pub initial_context: Option<String>,
-    pub status: String,
+    pub status: ContactStatus,
     pub attempt_count: i64,
     pub next_attempt_at: Option<String>,
     pub created_at: String,
@@ -97,8 +97,8 @@ pub struct Attempt {
     pub id: String,
     pub phone_number: String,
     pub conversation_id: Option<String>,
-    pub status: String,
-    pub outcome: Option<String>,
+    pub status: AttemptStatus,
+    pub outcome: Option<Outcome>,
     pub started_at: String,
     pub ended_at: Option<String>,
 }
@@ -202,14 +202,13 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of_status(&self, status: &str) -> i64 {
+    pub fn of_status(&self, status: ContactStatus) -> i64 {
         match status {
-            "pending" => self.pending,
-            "locked" => self.locked,
-            "in_progress" => self.in_progress,
-            "completed" => self.completed,
-            "exhausted" => self.exhausted,
-            _ => 0,
+            ContactStatus::Pending => self.pending,
+            ContactStatus::Locked => self.locked,
+            ContactStatus::InProgress => self.in_progress,
+            ContactStatus::Completed => self.completed,
+            ContactStatus::Exhausted => self.exhausted,
         }
     }
 
@@ -249,7 +248,7 @@ pub enum PageStart {
 pub fn list(
     conn: &Connection,
     scope: &Scope,
-    statuses: &[&'static str],
+    statuses: &[ContactStatus],
     start: &PageStart,
     limit: i64,
 ) -> StoreResult<(Vec<Contact>, i64)> {
@@ -257,7 +256,7 @@ pub fn list(
     let total = if statuses.is_empty() {
         counts.total()
     } else {
-        statuses.iter().map(|s| counts.of_status(s)).sum()
+        statuses.iter().map(|&s| counts.of_status(s)).sum()
     };
     let (after_seq, offset) = match start {
         PageStart::Offset(offset) => (0, *offset),
@@ -287,7 +286,7 @@ pub fn list(
     values.extend(
         statuses
             .iter()
-            .map(|s| rusqlite::types::Value::from(s.to_string())),
+            .map(|s| rusqlite::types::Value::from(s.as_str().to_string())),
     );
     values.extend([limit.into(), offset.into()]);
     let contacts = conn
@@ -300,7 +299,7 @@ pub fn list(
 /// Deletes a contact (and its attempts); 409 while it is being dialled.
 pub fn delete(conn: &Connection, scope: &Scope, id_or_external: &str) -> StoreResult<()> {
     let contact = resolve(conn, scope, id_or_external)?.ok_or(StoreError::NotFound)?;
-    if matches!(contact.status.as_str(), "locked" | "in_progress") {
+    if contact.status.is_dialling() {
         return Err(StoreError::ContactBeingDialled);
     }
     conn.prepare_cached("DELETE FROM contacts WHERE seq = ?1")?

@@ -8,7 +8,7 @@ use super::{StoreError, StoreResult};
 use crate::domain::attempt::{self, AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES, After, Call};
 use crate::domain::ids::new_id;
 use crate::domain::schedule;
-use crate::domain::status::Outcome;
+use crate::domain::status::{AttemptStatus, ContactStatus, Outcome};
 use crate::domain::time;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -387,7 +387,7 @@ pub enum Ended {
     /// Step 6 applied to the contact (its id).
     Now { contact_id: String },
     /// It had ended before, with this outcome.
-    Already { outcome: Option<String> },
+    Already { outcome: Option<Outcome> },
     /// The given end is before the attempt started.
     BeforeStart,
 }
@@ -433,8 +433,8 @@ pub fn end_attempt(
         )?
         .query_row([end.attempt_id], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
+                r.get::<_, AttemptStatus>(0)?,
+                r.get::<_, Option<Outcome>>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, i64>(3)?,
                 r.get::<_, String>(4)?,
@@ -453,7 +453,7 @@ pub fn end_attempt(
     if end.org.is_some_and(|org| org != owner) {
         return Err(StoreError::NotFound);
     }
-    if status != "in_progress" {
+    if status != AttemptStatus::InProgress {
         return Ok(Ended::Already {
             outcome: stored_outcome,
         });
@@ -483,12 +483,12 @@ pub fn end_attempt(
         });
     let (next_status, next_attempt_at, dial_at) =
         match attempt::after(end.outcome, count, max_attempts, delay, end.ended_at) {
-            After::Completed => ("completed", None, None),
-            After::Exhausted => ("exhausted", None, None),
+            After::Completed => (ContactStatus::Completed, None, None),
+            After::Exhausted => (ContactStatus::Exhausted, None, None),
             After::Retry(retry_at) => {
                 let schedule = rules.as_ref().map(|r| &r.schedule);
                 let dial_at = schedule::dial_at(schedule, tz.as_deref(), false, retry_at, now);
-                ("pending", Some(retry_at), dial_at)
+                (ContactStatus::Pending, Some(retry_at), dial_at)
             }
         };
     conn.prepare_cached(
@@ -529,10 +529,10 @@ pub fn expire(
     let mut expired = Expired::default();
     let mut rules = RulesCache::default();
     for (attempt_id, status, locked_at) in stale {
-        if status == "locked" && locked_at < lock_cutoff {
+        if status == ContactStatus::Locked && locked_at < lock_cutoff {
             release(conn, &attempt_id)?;
             expired.released += 1;
-        } else if status == "in_progress" && locked_at < call_cutoff {
+        } else if status == ContactStatus::InProgress && locked_at < call_cutoff {
             end_attempt(conn, &mut rules, &EndAttempt::failed(&attempt_id, now), now)?;
             expired.ended += 1;
         }
@@ -549,7 +549,7 @@ pub fn end_simulated_calls(conn: &Connection, now: Timestamp) -> StoreResult<usi
         let simulated: bool = conn
             .prepare_cached("SELECT ifnull(conversation_id, '') LIKE 'sim\\_%' ESCAPE '\\' FROM attempts WHERE id = ?1")?
             .query_row([&attempt_id], |r| r.get(0))?;
-        if status == "in_progress" && simulated {
+        if status == ContactStatus::InProgress && simulated {
             end_attempt(conn, &mut rules, &EndAttempt::failed(&attempt_id, now), now)?;
             ended += 1;
         }
@@ -559,7 +559,10 @@ pub fn end_simulated_calls(conn: &Connection, now: Timestamp) -> StoreResult<usi
 
 /// (open attempt id, contact status, locked_at) of the contacts locked or in progress since
 /// before `cutoff` (the small `contacts_dialing` index).
-fn dialing_before(conn: &Connection, cutoff: &str) -> StoreResult<Vec<(String, String, String)>> {
+fn dialing_before(
+    conn: &Connection,
+    cutoff: &str,
+) -> StoreResult<Vec<(String, ContactStatus, String)>> {
     Ok(conn
         .prepare_cached(
             // CROSS JOIN keeps this order: the few calls up first, never a scan of attempts.

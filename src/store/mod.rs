@@ -12,6 +12,7 @@ pub mod maintenance;
 mod migrate;
 pub use migrate::migrate;
 pub mod orgs;
+mod sql;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
