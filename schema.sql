@@ -137,6 +137,9 @@ CREATE TABLE attempts (
     ended_at        TEXT
 ) STRICT;
 CREATE INDEX attempts_by_contact ON attempts (contact_seq, started_at);
+-- The Twilio placer's status callbacks name the call (its sid, the attempt's conversation_id).
+CREATE INDEX attempts_by_conversation ON attempts (conversation_id)
+    WHERE conversation_id IS NOT NULL;
 
 -- Per-campaign counters, one row per campaign (`scope` = campaign id) and one per organisation's
 -- ad-hoc contacts (`scope` = ''), kept exact by the triggers below so that stats and list totals

@@ -8,122 +8,18 @@
 //! once with `{"conversation_id"}` and posts the result `answered` back on its `result_url` with an
 //! API key, through campaignd's HTTP API. `--contacts` pending contacts of one active campaign
 //! (windows always open) are dialled until all are completed or `--secs` pass. All traffic stays on
-//! loopback and the run is bounded in time.
+//! loopback and the run is bounded in time. The set-up and the run are bench/placers.rs.
+
+mod placers;
 
 use bytes::Bytes;
 use campaignd::dialer::{self, Mode, webhook};
-use campaignd::domain::clock::Clock;
-use campaignd::domain::credential::{Credential, Kind};
-use campaignd::domain::phone;
-use campaignd::domain::schedule::{TimeWindow, parse_day};
-use campaignd::domain::scope::Scopes;
-use campaignd::store::configurations::{self, ConfigurationFields};
-use campaignd::store::contacts::{self, ContactWrite, Scope};
-use campaignd::store::{Store, Synchronous, campaigns, credentials, orgs};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 use warp::Filter;
 
-const ORG: &str = "bench";
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn number(name: &str, default: u64) -> u64 {
-    arg(name).map_or(default, |v| v.replace('_', "").parse().expect("a number"))
-}
-
-fn always() -> Vec<TimeWindow> {
-    let days: Vec<usize> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .iter()
-        .map(|d| parse_day(d).unwrap())
-        .collect();
-    vec![
-        TimeWindow {
-            days: days.clone(),
-            start: 0,
-            end: 12 * 60,
-        },
-        TimeWindow {
-            days,
-            start: 12 * 60,
-            end: 0,
-        },
-    ]
-}
-
-/// The organisation, its key, one campaign and `n` pending contacts.
-async fn fill(store: &Store, n: u64) -> (String, String) {
-    let now = Clock::real().now();
-    let now_text = campaignd::domain::time::format(now);
-    let key = Credential::generate(Kind::ApiKey);
-    let api_key = key.to_string();
-    let campaign = store
-        .write(move |conn| {
-            orgs::create(conn, ORG, "bench", &now_text)?;
-            orgs::set_concurrency_limit(conn, ORG, 10_000)?;
-            let new = credentials::NewKey {
-                organization_id: ORG,
-                name: "bench",
-                scopes: Scopes::ALL,
-                expires_at: None,
-            };
-            credentials::create_key(conn, &key, &new, &now_text)?;
-            let fields = ConfigurationFields {
-                name: "bench".into(),
-                default_timezone: "UTC".into(),
-                default_windows: always(),
-                overrides: vec![],
-                scheduled_windows: None,
-                scheduled_overrides: None,
-                default_country_code: "US".into(),
-                max_attempts: 3,
-                retry_delay_minutes: 60,
-                agent_id: Some("agent_bench".into()),
-                agent_version: Some(3),
-                agent_number: None,
-            };
-            let config = configurations::create(conn, ORG, &fields, &now_text)?;
-            let f = campaigns::CampaignFields {
-                name: "webhook".into(),
-                external_id: None,
-                priority: 0,
-                configuration_id: config.id,
-            };
-            Ok(campaigns::create(conn, ORG, &f, &now_text)?.id)
-        })
-        .await
-        .unwrap();
-    let mut left = n;
-    while left > 0 {
-        let batch: Vec<ContactWrite> = (0..left.min(1000))
-            .map(|i| ContactWrite {
-                phone_numbers: Some(vec![
-                    phone::normalise(&format!("+1650253{:04}", (left + i) % 10_000), None).unwrap(),
-                ]),
-                data: Some(format!("{{\"n\":{},\"plan\":\"pro\"}}", left + i)),
-                ..ContactWrite::default()
-            })
-            .collect();
-        left -= batch.len() as u64;
-        let scope = Scope {
-            org: ORG.into(),
-            campaign_id: Some(campaign.clone()),
-        };
-        store
-            .write(move |conn| contacts::upsert(conn, &scope, &batch, now))
-            .await
-            .unwrap();
-    }
-    (campaign, api_key)
-}
 
 #[derive(Default)]
 struct Counts {
@@ -164,22 +60,8 @@ async fn receiver(api_key: String, counts: Arc<Counts>) -> String {
 
 #[tokio::main]
 async fn main() {
-    let n = number("--contacts", 60_000);
-    let secs = number("--secs", 60);
-    let synchronous = match arg("--synchronous").as_deref() {
-        Some("normal") => Synchronous::Normal,
-        _ => Synchronous::Full,
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bench.db");
-    let store = Store::open(&db, synchronous).unwrap();
-    let started = Instant::now();
-    let (campaign, api_key) = fill(&store, n).await;
-    println!(
-        "{n} contacts in one campaign in {:.1} s (synchronous={synchronous:?})",
-        started.elapsed().as_secs_f64()
-    );
-
+    let flags = placers::flags();
+    let (store, campaign, api_key, _dir) = placers::prepare(&flags).await;
     let counts = Arc::new(Counts::default());
     let url = receiver(api_key, counts.clone()).await;
     let settings = dialer::Settings {
@@ -188,69 +70,24 @@ async fn main() {
         webhook: Some(webhook::Settings {
             url: webhook::parse_url(&url).unwrap(),
             secret: SECRET.parse().unwrap(),
-            public_url: None,
         }),
         ..dialer::Settings::default()
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = campaignd::config::ServeConfig {
-        dialer: settings,
-        ..Default::default()
-    };
-    let app = campaignd::App::new(store.clone(), &config);
-    let served = tokio::spawn(campaignd::serve(app, listener, async {
-        let _ = stopped.await;
-    }));
-
-    let start = Instant::now();
-    let mut per_second = Vec::new();
-    let mut last = 0;
-    let mut completed = 0;
-    while start.elapsed() < Duration::from_secs(secs) {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let scope = Scope {
-            org: ORG.into(),
-            campaign_id: Some(campaign.clone()),
-        };
-        completed = store
-            .read(move |conn| Ok(contacts::counts(conn, &scope)?.completed))
-            .await
-            .unwrap();
-        let delivered = counts.deliveries.load(Ordering::Relaxed);
-        per_second.push(delivered - last);
-        last = delivered;
-        if completed as u64 >= n {
-            break;
-        }
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    let delivered = counts.deliveries.load(Ordering::Relaxed);
-    let mut sorted = per_second.clone();
-    sorted.sort_unstable();
-    // The first and last seconds are partial.
-    let steady: Vec<u64> = per_second
-        .iter()
-        .copied()
-        .skip(1)
-        .take(per_second.len().saturating_sub(2))
-        .collect();
-    let mut steady_sorted = steady.clone();
-    steady_sorted.sort_unstable();
+    let (listener, _) = placers::listener().await;
+    placers::run(
+        store,
+        listener,
+        settings,
+        &campaign,
+        &flags,
+        &counts.deliveries,
+        "deliveries",
+    )
+    .await;
     println!(
-        "{delivered} deliveries, {} results posted back (200), {} not 200; {completed} contacts completed in {elapsed:.1} s",
+        "{} deliveries, {} results posted back (200), {} not 200",
+        counts.deliveries.load(Ordering::Relaxed),
         counts.results.load(Ordering::Relaxed),
         counts.result_errors.load(Ordering::Relaxed),
     );
-    println!(
-        "deliveries/s: {:.0} overall (completed contacts / time), per-second median {} (steady seconds: {:?})",
-        completed as f64 / elapsed,
-        steady_sorted
-            .get(steady_sorted.len() / 2)
-            .copied()
-            .unwrap_or(0),
-        steady
-    );
-    let _ = stop.send(());
-    let _ = served.await;
 }

@@ -1,9 +1,10 @@
 //! The command line (and its environment variables) → one validated configuration.
 
 use crate::MetricsSettings;
-use crate::dialer::{self, Mode, simulate, webhook};
+use crate::dialer::{self, Mode, outbound, simulate, twilio, webhook};
 use crate::domain::clock::{self, Clock};
 use crate::domain::credential::{Credential, Kind};
+use crate::domain::twilio as ids;
 use crate::store::{Checkpoint, Synchronous};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -79,6 +80,8 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+// Parsed once at start-up: the size of `Serve`'s flags costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server.
@@ -173,7 +176,8 @@ pub struct ServeArgs {
     pub bootstrap_key: Option<String>,
 
     /// Who places the calls: `off` (no calls; contacts stay pending), `simulate` (simulated calls),
-    /// `webhook` (your telephony). Default: `simulate` with --ephemeral, else `off`.
+    /// `webhook` (your telephony), `twilio` (Twilio's API, or one that copies it).
+    /// Default: `simulate` with --ephemeral, else `off`.
     #[arg(long, env = "CAMPAIGND_DIALER", value_enum)]
     pub dialer: Option<Mode>,
 
@@ -221,10 +225,14 @@ pub struct ServeArgs {
     #[arg(long, env = "CAMPAIGND_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
 
-    /// How your telephony bridge reaches campaignd: the base of each call's `result_url`
-    /// (default: http://<listen address>).
+    /// How your telephony bridge, or Twilio, reaches campaignd: the base of each call's
+    /// `result_url` and of Twilio's status callbacks, exactly as they see it (default:
+    /// http://<listen address>).
     #[arg(long, env = "CAMPAIGND_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    #[command(flatten)]
+    pub twilio: TwilioArgs,
 
     /// Only with --ephemeral: campaignd's clock starts at this RFC 3339 instant (default: now).
     #[arg(long)]
@@ -234,6 +242,246 @@ pub struct ServeArgs {
     /// week of a campaign passes in about 17 minutes.
     #[arg(long)]
     pub clock_speed: Option<f64>,
+}
+
+/// `--dialer twilio` (docs/telephony.md, "Twilio"). Read as text and checked here, so that every
+/// refusal is one line naming the flag, and a secret is never echoed (nor shown by `Debug`).
+#[derive(Args)]
+pub struct TwilioArgs {
+    /// With --dialer twilio: the account SID (AC…), in the path of every API request.
+    #[arg(long, env = "CAMPAIGND_TWILIO_ACCOUNT_SID")]
+    pub twilio_account_sid: Option<String>,
+
+    /// With --dialer twilio: the auth token. Authenticates campaignd's requests (unless an API
+    /// key is given) and verifies Twilio's status callbacks.
+    #[arg(long, env = "CAMPAIGND_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<String>,
+
+    /// An API key (SK…) to authenticate the requests instead of the auth token; needs
+    /// --twilio-api-secret.
+    #[arg(long, env = "CAMPAIGND_TWILIO_API_KEY")]
+    pub twilio_api_key: Option<String>,
+
+    /// The API key's secret.
+    #[arg(long, env = "CAMPAIGND_TWILIO_API_SECRET", hide_env_values = true)]
+    pub twilio_api_secret: Option<String>,
+
+    /// The caller id (+E.164) when neither the contact nor its configuration has an agent_number.
+    #[arg(long, env = "CAMPAIGND_TWILIO_FROM")]
+    pub twilio_from: Option<String>,
+
+    /// What Twilio runs when a call connects: the URL of your TwiML (your voice agent); the
+    /// attempt's ids are added to its query. Or --twilio-application-sid.
+    #[arg(long, env = "CAMPAIGND_TWILIO_URL")]
+    pub twilio_url: Option<String>,
+
+    /// What Twilio runs when a call connects: a TwiML application (AP…). Or --twilio-url.
+    #[arg(long, env = "CAMPAIGND_TWILIO_APPLICATION_SID")]
+    pub twilio_application_sid: Option<String>,
+
+    /// Answering-machine detection: `off`, `enable` (machines end as `voicemail`) or
+    /// `detect-message-end` (the same, once the greeting ended). Default: enable.
+    #[arg(long, env = "CAMPAIGND_TWILIO_MACHINE_DETECTION")]
+    pub twilio_machine_detection: Option<String>,
+
+    /// Seconds to let a phone ring before it is no answer (5–600; Twilio's Timeout). Default: 30.
+    #[arg(long, env = "CAMPAIGND_TWILIO_RING_SECONDS")]
+    pub twilio_ring_seconds: Option<String>,
+
+    /// The API's base URL: another vendor's compatible API, or a test double.
+    /// Default: https://api.twilio.com.
+    #[arg(long, env = "CAMPAIGND_TWILIO_API_BASE")]
+    pub twilio_api_base: Option<String>,
+}
+
+impl std::fmt::Debug for TwilioArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |secret: &Option<String>| secret.as_ref().map(|_| "…");
+        f.debug_struct("TwilioArgs")
+            .field("twilio_account_sid", &self.twilio_account_sid)
+            .field("twilio_auth_token", &hidden(&self.twilio_auth_token))
+            .field("twilio_api_key", &self.twilio_api_key)
+            .field("twilio_api_secret", &hidden(&self.twilio_api_secret))
+            .field("twilio_from", &self.twilio_from)
+            .field("twilio_url", &self.twilio_url)
+            .field("twilio_application_sid", &self.twilio_application_sid)
+            .field("twilio_machine_detection", &self.twilio_machine_detection)
+            .field("twilio_ring_seconds", &self.twilio_ring_seconds)
+            .field("twilio_api_base", &self.twilio_api_base)
+            .finish()
+    }
+}
+
+/// A refused `--twilio-…` value: the flag and why (a secret's value never appears).
+#[derive(Debug, thiserror::Error)]
+pub enum TwilioFlagError {
+    #[error("{flag} {error}")]
+    Id {
+        flag: &'static str,
+        error: ids::Invalid,
+    },
+    #[error("{flag} {error}")]
+    Url {
+        flag: &'static str,
+        error: outbound::UrlError,
+    },
+    #[error("{flag} must be a valid phone number with + and its country code: {why}")]
+    From { flag: &'static str, why: String },
+    #[error("{flag} must be {rule}")]
+    Rule {
+        flag: &'static str,
+        rule: &'static str,
+    },
+    #[error("--dialer twilio needs {flag} (or {env}): {what}")]
+    Missing {
+        flag: &'static str,
+        env: &'static str,
+        what: &'static str,
+    },
+}
+
+impl TwilioArgs {
+    /// The placer's settings: every value given is checked; `None` unless the account, the
+    /// token and what to run are all given (required with `--dialer twilio`).
+    pub fn settings(&self, mode: Mode) -> Result<Option<twilio::Settings>, TwilioFlagError> {
+        use TwilioFlagError as E;
+        let id = |flag: &'static str,
+                  text: &Option<String>,
+                  parse: fn(&str) -> Result<String, ids::Invalid>| {
+            text.as_deref()
+                .map(|t| parse(t).map_err(|error| E::Id { flag, error }))
+                .transpose()
+        };
+        let secret = |flag: &'static str, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| ids::Secret::parse(t).map_err(|error| E::Id { flag, error }))
+                .transpose()
+        };
+        let account_sid = id(
+            "--twilio-account-sid",
+            &self.twilio_account_sid,
+            ids::parse_account_sid,
+        )?;
+        let auth_token = secret("--twilio-auth-token", &self.twilio_auth_token)?;
+        let api_key = id("--twilio-api-key", &self.twilio_api_key, ids::parse_api_key)?;
+        let api_secret = secret("--twilio-api-secret", &self.twilio_api_secret)?;
+        let application = id(
+            "--twilio-application-sid",
+            &self.twilio_application_sid,
+            ids::parse_application_sid,
+        )?;
+        let url = self
+            .twilio_url
+            .as_deref()
+            .map(|t| {
+                twilio::parse_twiml_url(t).map_err(|error| E::Url {
+                    flag: "--twilio-url",
+                    error,
+                })
+            })
+            .transpose()?;
+        let api_base = self
+            .twilio_api_base
+            .as_deref()
+            .map(|t| {
+                twilio::parse_api_base(t).map_err(|error| E::Url {
+                    flag: "--twilio-api-base",
+                    error,
+                })
+            })
+            .transpose()?;
+        let from = self
+            .twilio_from
+            .as_deref()
+            .map(|text| {
+                crate::domain::phone::normalise(text, None)
+                    .map(String::from)
+                    .map_err(|why| E::From {
+                        flag: "--twilio-from",
+                        why,
+                    })
+            })
+            .transpose()?;
+        let machine_detection = match self.twilio_machine_detection.as_deref() {
+            None | Some("enable") => twilio::MachineDetection::Enable,
+            Some("off") => twilio::MachineDetection::Off,
+            Some("detect-message-end") => twilio::MachineDetection::DetectMessageEnd,
+            Some(_) => {
+                return Err(E::Rule {
+                    flag: "--twilio-machine-detection",
+                    rule: "off, enable or detect-message-end",
+                });
+            }
+        };
+        let ring_seconds = match self.twilio_ring_seconds.as_deref() {
+            None => 30,
+            Some(text) => text
+                .parse::<u16>()
+                .ok()
+                .filter(|n| (5..=600).contains(n))
+                .ok_or(E::Rule {
+                    flag: "--twilio-ring-seconds",
+                    rule: "a whole number of seconds from 5 to 600",
+                })?,
+        };
+        let api_key = match (api_key, api_secret) {
+            (Some(key), Some(secret)) => Some((key, secret)),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(E::Rule {
+                    flag: "--twilio-api-key",
+                    rule: "given with --twilio-api-secret (or CAMPAIGND_TWILIO_API_SECRET)",
+                });
+            }
+            (None, Some(_)) => {
+                return Err(E::Rule {
+                    flag: "--twilio-api-secret",
+                    rule: "given with --twilio-api-key (or CAMPAIGND_TWILIO_API_KEY)",
+                });
+            }
+        };
+        let target = match (url, application) {
+            (Some(_), Some(_)) => {
+                return Err(E::Rule {
+                    flag: "--twilio-url",
+                    rule: "given without --twilio-application-sid: exactly one says what a call runs",
+                });
+            }
+            (Some(url), None) => Some(twilio::Target::Url(url)),
+            (None, Some(sid)) => Some(twilio::Target::Application(sid)),
+            (None, None) => None,
+        };
+        match (account_sid, auth_token, target) {
+            (Some(account_sid), Some(auth_token), Some(target)) => Ok(Some(twilio::Settings {
+                account_sid,
+                auth_token,
+                api_key,
+                from,
+                target,
+                machine_detection,
+                ring_seconds,
+                api_base: api_base.unwrap_or_else(|| {
+                    reqwest::Url::parse("https://api.twilio.com").expect("a URL")
+                }),
+            })),
+            _ if mode != Mode::Twilio => Ok(None),
+            (None, _, _) => Err(E::Missing {
+                flag: "--twilio-account-sid AC…",
+                env: "CAMPAIGND_TWILIO_ACCOUNT_SID",
+                what: "your Twilio account",
+            }),
+            (_, None, _) => Err(E::Missing {
+                flag: "--twilio-auth-token",
+                env: "CAMPAIGND_TWILIO_AUTH_TOKEN",
+                what: "your account's auth token, which also verifies Twilio's status callbacks",
+            }),
+            (_, _, None) => Err(E::Missing {
+                flag: "--twilio-url URL or --twilio-application-sid AP…",
+                env: "CAMPAIGND_TWILIO_URL or CAMPAIGND_TWILIO_APPLICATION_SID",
+                what: "the TwiML (your voice agent) that a call runs when it connects",
+            }),
+        }
+    }
 }
 
 impl ServeArgs {
@@ -299,6 +547,11 @@ impl ServeArgs {
             Mode::Off
         };
         let mode = self.dialer.unwrap_or(default_mode);
+        let public_url = self
+            .public_url
+            .as_deref()
+            .map(|text| outbound::parse_public_url(text).map_err(|e| format!("--public-url {e}")))
+            .transpose()?;
         Ok(dialer::Settings {
             mode,
             global_concurrency: self.global_concurrency,
@@ -309,6 +562,8 @@ impl ServeArgs {
                 seed: self.sim_seed,
             },
             webhook: self.webhook(mode)?,
+            twilio: self.twilio.settings(mode).map_err(|e| e.to_string())?,
+            public_url,
         })
     }
 
@@ -328,17 +583,8 @@ impl ServeArgs {
                     .map_err(|e| format!("--webhook-secret {e}"))
             })
             .transpose()?;
-        let public_url = self
-            .public_url
-            .as_deref()
-            .map(|text| webhook::parse_public_url(text).map_err(|e| format!("--public-url {e}")))
-            .transpose()?;
         match (url, secret) {
-            (Some(url), Some(secret)) => Ok(Some(webhook::Settings {
-                url,
-                secret,
-                public_url,
-            })),
+            (Some(url), Some(secret)) => Ok(Some(webhook::Settings { url, secret })),
             _ if mode != Mode::Webhook => Ok(None),
             (None, _) => Err(
                 "--dialer webhook needs --webhook-url URL (or CAMPAIGND_WEBHOOK_URL): \
@@ -423,4 +669,42 @@ pub enum TokensCommand {
     },
     /// Revoke a token by its id (the part between `pat_` and the dot).
     Revoke { token_id: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_twilio_secrets() {
+        let token = "f0e1d2c3b4a5968778695a4b3c2d1e0f";
+        let secret = "the-api-secret-0123456789";
+        let cli = Cli::try_parse_from([
+            "campaignd",
+            "serve",
+            "--twilio-auth-token",
+            token,
+            "--twilio-api-secret",
+            secret,
+            "--twilio-account-sid",
+            "AC0123456789abcdef0123456789abcdef",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(
+            shown.contains("AC0123456789abcdef0123456789abcdef"),
+            "{shown}"
+        );
+        assert!(!shown.contains(token) && !shown.contains(secret), "{shown}");
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("serve")
+        };
+        // Checked whenever given, also outside --dialer twilio; the refusal shows no secret.
+        let refused = args.twilio.settings(Mode::Off).unwrap_err().to_string();
+        assert!(refused.starts_with("--twilio-api-secret must be given with --twilio-api-key"));
+        assert!(
+            !refused.contains(secret) && !refused.contains(token),
+            "{refused}"
+        );
+    }
 }

@@ -32,6 +32,12 @@ pub struct App {
     /// Wakes the dialing loop (a call's result came in).
     pub wake_dialer: Arc<tokio::sync::Notify>,
     pub metrics: MetricsSettings,
+    /// How the placers' side reaches this server (`--public-url`, else the listen address):
+    /// set when serving starts. Twilio signs its callbacks over a URL made from it.
+    pub public_url: std::sync::OnceLock<String>,
+    /// Calls the Twilio placer just created, for status callbacks that come before their sid
+    /// is written.
+    pub twilio_calls: Arc<dialer::twilio::NewCalls>,
 }
 
 /// `GET /metrics` and what it may show.
@@ -65,7 +71,16 @@ impl App {
             dialer: config.dialer.clone(),
             wake_dialer: Default::default(),
             metrics: config.metrics,
+            public_url: Default::default(),
+            twilio_calls: Default::default(),
         })
+    }
+
+    /// `--public-url`, else `http://<listen address>` once serving.
+    pub fn public_url(&self) -> &str {
+        self.public_url
+            .get()
+            .map_or("http://127.0.0.1:8080", String::as_str)
     }
 }
 
@@ -86,7 +101,13 @@ pub async fn serve(
 ) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let address = listener.local_addr().ok();
-    if let Err(error) = start_dialer(&app, stopped, address).await {
+    let public_url = app
+        .dialer
+        .public_url
+        .clone()
+        .unwrap_or_else(|| dialer::outbound::default_public_url(address));
+    let _ = app.public_url.set(public_url);
+    if let Err(error) = start_dialer(&app, stopped).await {
         tracing::error!("the dialer did not start: {error}");
     }
     let connections = connections::serve(app.clone(), listener, shutdown).await;
@@ -111,12 +132,8 @@ pub async fn serve(
 }
 
 /// Ends the simulated calls a previous process left up, then starts the dialer of the app's
-/// mode. `address` is where the server listens (the webhook's default public URL).
-async fn start_dialer(
-    app: &App,
-    stop: tokio::sync::watch::Receiver<bool>,
-    address: Option<std::net::SocketAddr>,
-) -> Result<(), String> {
+/// mode.
+async fn start_dialer(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Result<(), String> {
     let clock = app.clock;
     let ended = app
         .store
@@ -142,17 +159,27 @@ async fn start_dialer(
                 .webhook
                 .clone()
                 .ok_or("--dialer webhook needs --webhook-url and --webhook-secret")?;
-            let public_url = webhook.public_url.clone().unwrap_or_else(|| match address {
-                Some(address) if address.ip().is_unspecified() => {
-                    format!("http://127.0.0.1:{}", address.port())
-                }
-                Some(address) => format!("http://{address}"),
-                None => "http://127.0.0.1:8080".into(),
-            });
-            let placer = Arc::new(dialer::webhook::Webhook::new(webhook, public_url, clock)?);
+            let public_url = app.public_url().to_string();
+            let placer = dialer::webhook::Webhook::new(webhook, public_url, clock)
+                .map_err(|e| e.to_string())?;
+            let placer = Arc::new(placer);
             tracing::info!("{}", placer.describe());
             dialer::start(store, clock, settings, wake, stop, |_events| {
                 Arc::new(dialer::webhook::Shared(placer))
+            });
+        }
+        dialer::Mode::Twilio => {
+            let twilio = settings
+                .twilio
+                .clone()
+                .ok_or("--dialer twilio needs the --twilio-… flags")?;
+            let new_calls = app.twilio_calls.clone();
+            let placer = dialer::twilio::Twilio::new(twilio, app.public_url(), clock, new_calls)
+                .map_err(|e| e.to_string())?;
+            let placer = Arc::new(placer);
+            tracing::info!("{}", placer.describe());
+            dialer::start(store, clock, settings, wake, stop, |_events| {
+                Arc::new(dialer::twilio::Shared(placer))
             });
         }
     }

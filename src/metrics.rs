@@ -38,6 +38,9 @@ pub const ATTEMPTS_ENDED: &str = "campaignd_attempts_ended_total";
 pub const DIALER_LOOP_SECONDS: &str = "campaignd_dialer_loop_seconds";
 /// Webhook deliveries, by `result` (delivered, failed).
 pub const WEBHOOK_DELIVERIES: &str = "campaignd_webhook_deliveries_total";
+/// The Twilio placer's twin of the webhook series: calls it asked Twilio for, by `result`
+/// (`placed`: 201; `refused`: 400, the attempt ended failed; `failed`: not delivered).
+pub const TWILIO_CALLS: &str = "campaignd_twilio_calls_total";
 
 /// Histogram buckets (seconds): from half a millisecond (a cached read) to 10 s (the grace of a
 /// clean stop).
@@ -111,6 +114,10 @@ fn describe() {
         WEBHOOK_DELIVERIES,
         "webhook deliveries of calls, by result (delivered, failed)"
     );
+    describe_counter!(
+        TWILIO_CALLS,
+        "calls asked of Twilio's API, by result (placed, refused, failed)"
+    );
 }
 
 /// One request answered: `route` is a template such as `/campaign/campaigns/{campaign_id}`.
@@ -140,6 +147,11 @@ pub fn attempt_ended(outcome: &'static str) {
 pub fn webhook_delivery(delivered: bool) {
     let result = if delivered { "delivered" } else { "failed" };
     counter!(WEBHOOK_DELIVERIES, "result" => result).increment(1);
+}
+
+/// One request to create a call: `placed`, `refused` (400) or `failed` (not delivered).
+pub fn twilio_call(result: &'static str) {
+    counter!(TWILIO_CALLS, "result" => result).increment(1);
 }
 
 pub fn writer_commit(elapsed: Duration) {

@@ -9,6 +9,7 @@ use crate::domain::schedule::{DAY_NAMES, MAX_OVERRIDES, MAX_WINDOWS};
 use crate::domain::scope::{self, Scope, describe};
 use crate::domain::status::{AttemptStatus, CampaignStatus, ContactStatus, Outcome};
 use crate::domain::timeline::{Bucket, MAX_BUCKETS, State as TimelineState};
+use crate::domain::twilio::{ANSWERED_BY, CALL_STATUSES};
 use serde_json::{Map, Value, json};
 
 pub fn document() -> &'static Value {
@@ -194,7 +195,7 @@ fn schemas() -> Value {
         "agent_number": "+14155550123",
     }]);
 
-    json!({
+    let mut all = json!({
         "Timezone": timezone_name(),
         "Region": described(
             json!({"type": "string", "enum": regions}),
@@ -339,6 +340,37 @@ fn schemas() -> Value {
             "active_calls": count(),
             "concurrency_limit": int(1, 10_000),
         })),
+        "ConcurrencySettings": record(json!({
+            "organization_id": org_id(),
+            "concurrency_limit": int(1, 10_000),
+        })),
+        "ConcurrencySettingsUpdate": object(&["concurrency_limit"], json!({
+            "concurrency_limit": int(1, 10_000),
+        })),
+        "ImportError": object(&["line", "msg"], json!({
+            "line": json!({"type": "integer", "minimum": 1}),
+            "column": or_null(json!({"type": "string"})),
+            "msg": {"type": "string"},
+        })),
+        "ImportReport": record(json!({
+            "inserted": count(),
+            "updated": count(),
+            "skipped": count(),
+            "dry_run": {"type": "boolean"},
+            "columns": {"type": "object", "additionalProperties": {"type": "string"}},
+            "errors": array(schema("ImportError"), 0, Some(1000)),
+            "error_count": count(),
+        })),
+    });
+    let map = all.as_object_mut().expect("schemas are an object");
+    map.extend(timeline_schemas().as_object().expect("an object").clone());
+    map.extend(dialing_schemas().as_object().expect("an object").clone());
+    all
+}
+
+/// The timeline's answer and its estimate (docs/api.md §6.3).
+fn timeline_schemas() -> Value {
+    json!({
         "TimelineBucket": record(json!({
             "start": described(date_time(), "The bucket's start (UTC-aligned)"),
             "attempts_started": described(count(), "Attempts that started in the bucket"),
@@ -379,6 +411,12 @@ fn schemas() -> Value {
             "buckets": array(schema("TimelineBucket"), 1, Some(MAX_BUCKETS as usize)),
             "estimate": schema("Estimate"),
         })),
+    })
+}
+
+/// What the user's telephony (or Twilio) reports about a call.
+fn dialing_schemas() -> Value {
+    json!({
         "AttemptResult": object(&["outcome"], json!({
             "outcome": enumeration(Outcome::NAMES),
             "ended_at": described(date_time(), "RFC 3339 with an offset; default now. Not before \
@@ -388,26 +426,23 @@ fn schemas() -> Value {
                 "your telephony's id of the call",
             ),
         })),
-        "ConcurrencySettings": record(json!({
-            "organization_id": org_id(),
-            "concurrency_limit": int(1, 10_000),
-        })),
-        "ConcurrencySettingsUpdate": object(&["concurrency_limit"], json!({
-            "concurrency_limit": int(1, 10_000),
-        })),
-        "ImportError": object(&["line", "msg"], json!({
-            "line": json!({"type": "integer", "minimum": 1}),
-            "column": or_null(json!({"type": "string"})),
-            "msg": {"type": "string"},
-        })),
-        "ImportReport": record(json!({
-            "inserted": count(),
-            "updated": count(),
-            "skipped": count(),
-            "dry_run": {"type": "boolean"},
-            "columns": {"type": "object", "additionalProperties": {"type": "string"}},
-            "errors": array(schema("ImportError"), 0, Some(1000)),
-            "error_count": count(),
+        "TwilioStatusCallback": described(object(&["CallSid", "CallStatus"], json!({
+            "CallSid": described(string(1, MAX_CONVERSATION_ID), "Twilio's id of the call: \
+                the attempt's conversation_id"),
+            "CallStatus": described(enumeration(&CALL_STATUSES), "final: completed, busy, \
+                no-answer, failed, canceled; the others change nothing"),
+            "AnsweredBy": described(enumeration(&ANSWERED_BY), "with machine detection: \
+                machine_* and fax make a completed call `voicemail`"),
+            "CallDuration": described(json!({"type": "string", "pattern": "^[0-9]+$"}),
+                "seconds the call was connected"),
+        })), "Twilio's status callback parameters (those campaignd reads; every parameter is \
+            signed, and others are accepted)"),
+        "TwilioStatusAnswer": record(json!({
+            "attempt_id": uuid(),
+            "call_status": enumeration(&CALL_STATUSES),
+            "outcome": or_null(enumeration(Outcome::NAMES)),
+            "changed": described(json!({"type": "boolean"}), "false: a status that changes \
+                nothing, or a repeated final status"),
         })),
     })
 }
@@ -851,6 +886,25 @@ fn paths() -> Value {
                 .errors(&["NotFound", "Conflict", "PayloadTooLarge", "ValidationError"])
                 .note("The same outcome sent again for an attempt that already ended answers 200 \
                        (retries are safe); another outcome answers 409.")
+                .build(),
+        },
+        "/campaign/twilio/status": {
+            "post": Op::new("twilio_status_callback",
+                    "Twilio's status callback for a call of the Twilio placer", Public)
+                .params(vec![parameter("X-Twilio-Signature", "header", true, json!({"type": "string"}),
+                    "base64 HMAC-SHA1, keyed with --twilio-auth-token, over the URL Twilio called \
+                     (--public-url + this path) followed by every parameter's name and value, \
+                     sorted by name (Twilio's RequestValidator)")])
+                .body("application/x-www-form-urlencoded", schema("TwilioStatusCallback"))
+                .ok("200", answer("Recorded (or nothing to record)", "TwilioStatusAnswer"))
+                .errors(&["Forbidden", "NotFound", "PayloadTooLarge", "ValidationError",
+                    "ServiceUnavailable"])
+                .note("No bearer credential: a missing or wrong X-Twilio-Signature answers 403 \
+                       and changes nothing. A final CallStatus ends the attempt (completed: \
+                       answered, or voicemail when AnsweredBy is machine_* or fax; busy; \
+                       no-answer: no_answer; failed and canceled: failed); a final status for an \
+                       attempt that already ended answers 200 and changes nothing. An unknown \
+                       CallSid answers 404.")
                 .build(),
         },
         "/campaign/configurations": {

@@ -94,12 +94,16 @@ async fn a_version_1_database_is_upgraded_and_its_contacts_are_dialled() {
 /// Schema version 2 (the dialer, before the timeline), with a campaign whose contacts were
 /// called: one answered on its second attempt, one exhausted, one still pending.
 fn version_2_database(path: &std::path::Path) {
+    database_with_calls(path, include_str!("data/schema-v2.sql"), 2);
+}
+
+/// A database of schema `schema` at `version`, with the calls of `version_2_database`.
+fn database_with_calls(path: &std::path::Path, schema: &str, version: i64) {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch(include_str!("data/schema-v2.sql"))
-        .unwrap();
+    conn.execute_batch(schema).unwrap();
+    conn.pragma_update(None, "user_version", version).unwrap();
     conn.execute_batch(
-        r#"PRAGMA user_version = 2;
-        INSERT INTO organizations (id, name, created_at) VALUES ('org_a', 'A', '2026-01-01T00:00:00.000Z');
+        r#"INSERT INTO organizations (id, name, created_at) VALUES ('org_a', 'A', '2026-01-01T00:00:00.000Z');
         INSERT INTO configurations (id, organization_id, name, default_timezone, default_windows, overrides,
             default_country_code, max_attempts, retry_delay_minutes, created_at, updated_at)
         VALUES ('0194f2a0-0000-7000-8000-000000000001', 'org_a', 'c', 'UTC', '[]', '[]', 'US', 2, 1,
@@ -165,6 +169,43 @@ async fn a_version_2_database_gets_its_timeline_from_the_attempts_it_holds() {
         ])
     );
     let conn = campaignd::store::open_connection(&db).unwrap();
+    let report = campaignd::store::maintenance::check(&conn).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_version_3_database_gets_the_index_that_finds_an_attempt_by_its_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("campaignd.db");
+    database_with_calls(&db, include_str!("data/schema-v3.sql"), 3);
+    // Written directly, the calls left the timeline's counters behind: make them what a version 3
+    // campaignd would have kept.
+    let mut conn = rusqlite::Connection::open(&db).unwrap();
+    campaignd::store::maintenance::repair_counters(&mut conn).unwrap();
+    drop(conn);
+    let clock = Clock::started("2026-12-02T12:00:00Z".parse().unwrap(), 1.0);
+    let server = TestServer::start_at(&db, clock, dialer::Settings::default()).await;
+    let key = server.key("org_a", Scopes::ALL);
+    let (status, stats) = server
+        .call(
+            Method::GET,
+            "/campaign/campaigns/old/stats",
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["attempts"]["total"], json!(4));
+    let conn = campaignd::store::open_connection(&db).unwrap();
+    let (version, indexed): (i64, bool) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version),
+                    EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'attempts_by_conversation')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((version, indexed), (campaignd::store::SCHEMA_VERSION, true));
     let report = campaignd::store::maintenance::check(&conn).unwrap();
     assert!(report.is_clean(), "{report:?}");
 }

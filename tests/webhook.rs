@@ -220,7 +220,6 @@ fn settings(url: &str, global: i64) -> dialer::Settings {
         webhook: Some(webhook::Settings {
             url: webhook::parse_url(url).unwrap(),
             secret: SECRET.parse().unwrap(),
-            public_url: None,
         }),
         ..dialer::Settings::default()
     }

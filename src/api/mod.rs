@@ -13,6 +13,7 @@ mod docs;
 pub mod error;
 mod settings;
 mod timeline;
+mod twilio;
 pub mod validate;
 
 use crate::App;
@@ -132,6 +133,7 @@ enum Route {
     Stats(String),
     Timeline(String),
     AttemptResult(String),
+    TwilioStatus,
 }
 
 impl Route {
@@ -162,6 +164,7 @@ impl Route {
             Route::Stats(_) => "/campaign/campaigns/{campaign_id}/stats",
             Route::Timeline(_) => "/campaign/campaigns/{campaign_id}/timeline",
             Route::AttemptResult(_) => "/campaign/attempts/{attempt_id}/result",
+            Route::TwilioStatus => "/campaign/twilio/status",
         }
     }
 }
@@ -216,6 +219,7 @@ fn resolve(segments: &[String]) -> Option<(Route, &'static [Method])> {
             (Route::Contact(id(2), id(4)), &[Method::GET, Method::DELETE])
         }
         ["campaign", "attempts", _, "result"] => (Route::AttemptResult(id(2)), POST),
+        ["campaign", "twilio", "status"] => (Route::TwilioStatus, POST),
         _ => return None,
     })
 }
@@ -238,6 +242,8 @@ fn access(route: &Route, method: &Method) -> Access {
             Access::Public
         }
         Route::DocsPage | Route::Docs(_) => Access::Public,
+        // Authenticated by its X-Twilio-Signature instead (api/twilio.rs).
+        Route::TwilioStatus => Access::Public,
         Route::Timezones => Access::AnyCredential,
         Route::ConcurrencySettings if method == Method::GET => Access::Org(scope::CONCURRENCY_READ),
         Route::ConcurrencySettings => Access::Org(scope::CONCURRENCY_MANAGE),
@@ -344,6 +350,7 @@ async fn dispatch(
         (Route::Contact(id, contact), Method::GET) => contacts::get(ctx, &id, &contact).await,
         (Route::Contact(id, contact), _) => contacts::delete(ctx, &id, &contact).await,
         (Route::AttemptResult(id), _) => attempts::report_result(ctx, &id, request).await,
+        (Route::TwilioStatus, _) => twilio::status_callback(app, request).await,
     }
 }
 

@@ -13,8 +13,9 @@ use std::path::Path;
 
 pub(super) fn serve(db: &Path, args: &ServeArgs) -> CliResult<()> {
     init_logging();
-    crate::raise_open_file_limit();
     let config = args.resolve()?;
+    // After the flags are checked: a refused flag is the one line printed (docs/api.md §8.1).
+    crate::raise_open_file_limit();
     // The ephemeral database lives in a temporary folder that is removed when this returns.
     let ephemeral_dir = config
         .ephemeral
@@ -73,7 +74,8 @@ fn log_dialer(dialer: &dialer::Settings, clock: &Clock) {
     match dialer.mode {
         Mode::Off => tracing::info!(
             "dialer off: no calls are placed and contacts stay pending \
-             (serve --dialer simulate for simulated calls, --dialer webhook for your telephony)"
+             (serve --dialer simulate for simulated calls, --dialer webhook for your telephony, \
+             --dialer twilio for Twilio)"
         ),
         mode => tracing::info!(
             "dialer {}: up to {} calls at once (--global-concurrency); --dialer off turns it off",

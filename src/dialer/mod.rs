@@ -3,8 +3,10 @@
 //! each attempt to a placer; a recorder writes what the placers report. It knows no HTTP server
 //! types: the API only wakes it.
 
+pub mod outbound;
 pub mod simulate;
 pub mod slots;
+pub mod twilio;
 pub mod webhook;
 
 use crate::domain::attempt::Call;
@@ -25,6 +27,7 @@ pub enum Mode {
     Off,
     Simulate,
     Webhook,
+    Twilio,
 }
 
 impl Mode {
@@ -33,6 +36,7 @@ impl Mode {
             Mode::Off => "off",
             Mode::Simulate => "simulate",
             Mode::Webhook => "webhook",
+            Mode::Twilio => "twilio",
         }
     }
 }
@@ -48,6 +52,12 @@ pub struct Settings {
     pub simulation: simulate::Settings,
     /// The webhook placer's; required in `Mode::Webhook`.
     pub webhook: Option<webhook::Settings>,
+    /// The Twilio placer's; required in `Mode::Twilio`. When given in another mode, status
+    /// callbacks of calls placed before are still verified and recorded.
+    pub twilio: Option<twilio::Settings>,
+    /// `--public-url`: how the placer's side reaches campaignd (no trailing slash); `None`:
+    /// `http://<listen address>`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -58,6 +68,8 @@ impl Default for Settings {
             max_call: SignedDuration::from_mins(120),
             simulation: simulate::Settings::default(),
             webhook: None,
+            twilio: None,
+            public_url: None,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The webhook placer (docs/telephony.md): each attempt is POSTed to the user's telephony bridge,
 //! signed by the Standard Webhooks specification; its answer accepts the call (the result comes
 //! later on the result route), ends it at once, or is not a delivery at all: then the contact
-//! goes back to `pending` and deliveries pause, 1 s doubling to 60 s, until the bridge answers.
+//! goes back to `pending` and deliveries pause, 1 s doubling to 60 s, until the bridge answers
+//! (the machinery it shares with the Twilio placer is in `outbound`).
 
-use super::LOCK_TIMEOUT;
+use super::outbound::{self, SetupError, Throttle, UrlError};
 use super::{Placement, Placer, Placing};
 use crate::domain::attempt::{Call, MAX_CONVERSATION_ID};
 use crate::domain::clock::Clock;
@@ -14,27 +15,18 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STAN
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::Semaphore;
 
-/// Most deliveries in flight at once.
-pub const MAX_IN_FLIGHT: usize = 64;
-/// A delivery not answered within this much real time is not delivered.
-pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
-/// The first and the longest pause after failed deliveries (on campaignd's clock).
-const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-const LONGEST_BACKOFF: Duration = Duration::from_secs(60);
+pub use super::outbound::{ANSWER_TIMEOUT, MAX_IN_FLIGHT, parse_public_url};
 /// Largest answer body read; a longer one is unreadable.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
-/// `--webhook-url`, `--webhook-secret`, `--public-url`.
+/// `--webhook-url`, `--webhook-secret`.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub url: reqwest::Url,
     pub secret: Secret,
-    /// Where the bridge reaches campaignd (no trailing slash); `None`: `http://<listen address>`.
-    pub public_url: Option<String>,
 }
 
 /// A Standard Webhooks secret: `whsec_` and the base64 of 24–64 bytes. Never shown.
@@ -81,35 +73,8 @@ impl Secret {
 }
 
 /// Reads `--webhook-url`: an absolute http(s) URL with a host.
-pub fn parse_url(text: &str) -> Result<reqwest::Url, String> {
-    let url = reqwest::Url::parse(text).map_err(|e| {
-        format!("'{text}' is not an absolute URL ({e}), e.g. https://bridge.example.com/calls")
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(format!(
-            "'{text}' must be an http:// or https:// URL with a host"
-        ));
-    }
-    Ok(url)
-}
-
-/// Reads `--public-url`: like `parse_url`, without a query or fragment; no trailing slash.
-pub fn parse_public_url(text: &str) -> Result<String, String> {
-    let url = parse_url(text)?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("'{text}' must have no query (?…) or fragment (#…)"));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
-}
-
-/// The URL as it may be logged: no user, password or query (they may hold credentials).
-fn loggable(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
+pub fn parse_url(text: &str) -> Result<reqwest::Url, UrlError> {
+    outbound::parse_http_url(text, "https://bridge.example.com/calls")
 }
 
 /// The delivery body: the call and where its result goes.
@@ -129,16 +94,6 @@ struct Answer {
     conversation_id: Option<String>,
 }
 
-/// Consecutive failed deliveries and the pause they caused.
-#[derive(Default)]
-struct Backoff {
-    failures: u32,
-    /// When the last counted failure happened: deliveries sent before it failed in the same
-    /// outage and do not make the pause longer.
-    since: Option<Instant>,
-    until: Option<Instant>,
-}
-
 pub struct Webhook {
     client: reqwest::Client,
     url: reqwest::Url,
@@ -146,37 +101,25 @@ pub struct Webhook {
     secret: Secret,
     /// `<public url>/campaign/attempts/`.
     result_base: String,
-    clock: Clock,
     timeout: Duration,
-    in_flight: Arc<Semaphore>,
-    backoff: Mutex<Backoff>,
+    throttle: Throttle,
 }
 
 impl Webhook {
-    pub fn new(settings: Settings, public_url: String, clock: Clock) -> Result<Webhook, String> {
-        // A delivery must end before the loop would take its contact back as stale (§8.2 step
-        // 1, on campaignd's clock): half that, never above 10 s.
-        let timeout = ANSWER_TIMEOUT.min(clock.real_time(LOCK_TIMEOUT.unsigned_abs()) / 2);
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("campaignd/", env!("CARGO_PKG_VERSION")))
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .pool_max_idle_per_host(MAX_IN_FLIGHT)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("building the webhook client: {e}"))?;
+    pub fn new(
+        settings: Settings,
+        public_url: String,
+        clock: Clock,
+    ) -> Result<Webhook, SetupError> {
+        let timeout = outbound::answer_timeout(clock);
         Ok(Webhook {
-            client,
-            shown_url: loggable(&settings.url),
+            client: outbound::client(timeout)?,
+            shown_url: outbound::loggable(&settings.url),
             url: settings.url,
             secret: settings.secret,
             result_base: format!("{public_url}/campaign/attempts/"),
-            clock,
             timeout,
-            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
-            backoff: Mutex::new(Backoff::default()),
+            throttle: Throttle::new(clock),
         })
     }
 
@@ -205,17 +148,11 @@ impl Webhook {
     }
 
     async fn deliver(self: Arc<Self>, call: Call) -> Placement {
-        let Ok(_permit) = self.in_flight.clone().acquire_owned().await else {
-            return Placement::NotDelivered;
-        };
-        if self
-            .hold_until()
-            .is_some_and(|until| until > Instant::now())
-        {
+        let Some(_permit) = self.throttle.permit().await else {
             // Claimed before the pause began: it waits for the next pass, no attempt used.
             tracing::debug!("webhook delivery of attempt {} deferred", call.attempt_id);
             return Placement::NotDelivered;
-        }
+        };
         let sent = Instant::now();
         let (body, timestamp, signature) = self.delivery(&call);
         let answer = self
@@ -229,21 +166,20 @@ impl Webhook {
             .send()
             .await;
         let placement = match answer {
-            Err(error) => Err(describe_error(error)),
+            Err(error) => Err(outbound::describe_error(error)),
             Ok(response) => read_answer(response).await,
         };
         match placement {
             Ok(placement) => {
                 crate::metrics::webhook_delivery(true);
-                self.succeeded();
+                if self.throttle.succeeded() {
+                    tracing::info!("webhook deliveries resumed");
+                }
                 placement
             }
             Err(reason) => {
                 crate::metrics::webhook_delivery(false);
-                let pause = self.failed(sent);
-                let pause = pause.map_or(String::new(), |p| {
-                    format!("; no delivery for {} s", p.as_secs_f64())
-                });
+                let pause = outbound::pause_text(self.throttle.failed(sent), "delivery");
                 tracing::warn!(
                     "webhook delivery of attempt {} to {} failed: {reason}; the contact stays pending{pause}",
                     call.attempt_id,
@@ -253,73 +189,16 @@ impl Webhook {
             }
         }
     }
-
-    fn succeeded(&self) {
-        let mut backoff = self.backoff.lock().expect("backoff");
-        if backoff.failures > 0 {
-            tracing::info!("webhook deliveries resumed");
-        }
-        *backoff = Backoff::default();
-    }
-
-    /// Counts a failure of a delivery sent at `sent` and returns the pause it started, if any.
-    fn failed(&self, sent: Instant) -> Option<Duration> {
-        let mut backoff = self.backoff.lock().expect("backoff");
-        if backoff.since.is_some_and(|since| sent < since) {
-            // In flight when the last failure was counted: the same outage.
-            return None;
-        }
-        let now = Instant::now();
-        let pause = FIRST_BACKOFF
-            .saturating_mul(1 << backoff.failures.min(6))
-            .min(LONGEST_BACKOFF);
-        backoff.failures += 1;
-        backoff.since = Some(now);
-        backoff.until = Some(now + self.clock.real_time(pause));
-        Some(pause)
-    }
-}
-
-/// The reason of a failed request, without its URL (which may hold credentials).
-fn describe_error(error: reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "no answer in time"
-    } else if error.is_connect() {
-        "cannot connect"
-    } else {
-        "request failed"
-    };
-    let error = error.without_url();
-    let mut text = format!("{kind}: {error}");
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }
 
 /// Reads a bridge's answer: a 2xx with an empty body, `{"conversation_id"}` or
 /// `{"outcome", "conversation_id"?}`; anything else is the reason it was not delivered.
-async fn read_answer(mut response: reqwest::Response) -> Result<Placement, String> {
+async fn read_answer(response: reqwest::Response) -> Result<Placement, String> {
     let status = response.status();
     if !status.is_success() {
         return Err(format!("the bridge answered HTTP {}", status.as_u16()));
     }
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                body.extend_from_slice(&chunk);
-                if body.len() > MAX_ANSWER_BYTES {
-                    return Err(format!("the answer is over {MAX_ANSWER_BYTES} bytes"));
-                }
-            }
-            Ok(None) => break,
-            Err(error) => return Err(describe_error(error)),
-        }
-    }
-    parse_answer(&body)
+    parse_answer(&outbound::read_body(response, MAX_ANSWER_BYTES).await?)
 }
 
 fn parse_answer(body: &[u8]) -> Result<Placement, String> {
@@ -366,13 +245,7 @@ impl Placer for Shared {
     }
 
     fn hold_until(&self) -> Option<Instant> {
-        self.0.hold_until()
-    }
-}
-
-impl Webhook {
-    fn hold_until(&self) -> Option<Instant> {
-        self.backoff.lock().expect("backoff").until
+        self.0.throttle.hold_until()
     }
 }
 
@@ -434,7 +307,7 @@ mod tests {
         );
         assert!(parse_public_url("https://campaignd.example.com/?a=b").is_err());
         assert_eq!(
-            loggable(&parse_url("https://u:p@bridge.example.com/calls?token=x").unwrap()),
+            outbound::loggable(&parse_url("https://u:p@bridge.example.com/calls?token=x").unwrap()),
             "https://bridge.example.com/calls"
         );
     }

@@ -12,3 +12,4 @@ pub mod scope;
 pub mod status;
 pub mod time;
 pub mod timeline;
+pub mod twilio;

@@ -1,4 +1,5 @@
-//! An attempt's result as the user's telephony reports it (`POST /campaign/attempts/{id}/result`):
+//! An attempt's result as the user's telephony reports it (`POST /campaign/attempts/{id}/result`),
+//! or as Twilio's status callbacks do (`POST /campaign/twilio/status`, by the call's id):
 //! the checks that need the stored attempt, then step 6 of the loop, in one write transaction.
 
 use super::configurations::RulesCache;
@@ -95,4 +96,50 @@ pub fn report(
         contact: Box::new(contact),
         ended,
     })
+}
+
+/// What a call's final status did to its attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CallEnd {
+    /// Step 6 applied now.
+    Ended,
+    /// The attempt had ended before (a repeated callback, or `--max-call-minutes`): unchanged.
+    AlreadyEnded,
+}
+
+/// The attempt whose call has this id (`conversation_id`, e.g. a Twilio call's sid).
+pub fn by_conversation(conn: &Connection, conversation_id: &str) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM attempts WHERE conversation_id = ?1 ORDER BY started_at DESC LIMIT 1",
+        )?
+        .query_row([conversation_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Ends `attempt_id`, the attempt of the call `conversation_id`, with `outcome` at `now` (step
+/// 6; the call's id is written too, in case the placer's own record of it is still on its way):
+/// what happened, or `None` when there is no such attempt.
+pub fn end_call(
+    conn: &Connection,
+    attempt_id: &str,
+    conversation_id: &str,
+    outcome: Outcome,
+    now: Timestamp,
+) -> StoreResult<Option<CallEnd>> {
+    let end = EndAttempt {
+        attempt_id,
+        outcome,
+        ended_at: now,
+        conversation_id: Some(conversation_id),
+        org: None,
+    };
+    let ended = dialing::end_attempt(conn, &mut RulesCache::default(), &end, now);
+    Ok(Some(match ended {
+        Ok(Ended::Now { .. }) => CallEnd::Ended,
+        // An attempt cannot start after now; either way nothing was written.
+        Ok(Ended::Already { .. } | Ended::BeforeStart) => CallEnd::AlreadyEnded,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(error) => return Err(error),
+    }))
 }

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = include_str!("../../schema.sql");
 
@@ -18,6 +18,9 @@ const UPGRADES: &[&str] = &[
      CREATE INDEX contacts_dialing ON contacts (locked_at) WHERE status IN ('locked', 'in_progress');",
     // 3: the timeline's counters, kept by triggers and filled from the attempts already there.
     include_str!("upgrade-3.sql"),
+    // 4: the Twilio placer finds an attempt by its call's sid (each status callback).
+    "CREATE INDEX attempts_by_conversation ON attempts (conversation_id)
+         WHERE conversation_id IS NOT NULL;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), String> {

@@ -5,9 +5,10 @@ import { dialerMode } from './api.js';
 import { $ } from './dom.js';
 
 const HINTS = {
-  off: 'The dialer is off: no calls are placed and contacts stay pending. Start campaignd with --dialer simulate or --dialer webhook to dial.',
+  off: 'The dialer is off: no calls are placed and contacts stay pending. Start campaignd with --dialer simulate, --dialer webhook or --dialer twilio to dial.',
   simulate: 'Calls are simulated: each draws an outcome and a duration, nobody is called.',
-  webhook: 'Each call is handed to your telephony through the webhook; results come back on the API.'
+  webhook: 'Each call is handed to your telephony through the webhook; results come back on the API.',
+  twilio: 'Each call is placed through Twilio (or a compatible API); outcomes come back on its signed status callbacks.'
 };
 
 let mode = null;
