@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document served at `/campaign/openapi.json`, built once from small helpers so
 //! that each schema is written once (under `components`) and every bound comes from the code that
-//! enforces it. `tests/openapi.rs` checks it against the router; Schemathesis checks the answers.
+//! enforces it. `tests/it/openapi.rs` checks it against the router; Schemathesis checks the answers.
 
 use crate::domain::attempt::MAX_CONVERSATION_ID;
 use crate::domain::contact;

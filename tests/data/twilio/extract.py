@@ -2,7 +2,7 @@
 uses (creating a call) out of the whole file, unchanged: the document's head, the path
 `/2010-04-01/Accounts/{AccountSid}/Calls.json` with its `post` operation only, and the schemas
 that operation refers to (transitively). The whole file is about 1.8 MB; the cut is what
-tests/twilio.rs validates campaignd's requests against.
+tests/it/twilio.rs validates campaignd's requests against.
 
     python3 extract.py twilio_api_v2010.json > twilio_api_v2010.calls.json
 

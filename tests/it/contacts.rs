@@ -1,9 +1,7 @@
 //! docs/api.md §4.3, §5.2, §5.3: contact upsert, list, get, delete, ad-hoc contacts and stats.
 
-mod common;
-
+use crate::common::{TestServer, locs};
 use campaignd::domain::scope::Scopes;
-use common::{TestServer, locs};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! docs/api.md §4.2, §5.4, §5.5 and §5.6: configurations, timezones and concurrency settings, over HTTP.
 
-mod common;
-
+use crate::common::{TestServer, locs};
 use campaignd::domain::scope::Scopes;
-use common::{TestServer, locs};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -3,12 +3,9 @@
 //! takes an API key through "Authorize", and a "Try it out" call answers 200 — with nothing loaded
 //! from another host and no Content-Security-Policy violation.
 
-mod browser;
-mod common;
-
-use browser::Browser;
+use crate::browser::Browser;
+use crate::common::TestServer;
 use campaignd::domain::scope::Scopes;
-use common::TestServer;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -13,6 +13,18 @@ use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// The real binary, with no `CAMPAIGND_*` variable of the developer's environment (each would
+/// change a default the test relies on).
+pub fn campaignd() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_campaignd"));
+    for (var, _) in std::env::vars() {
+        if var.starts_with("CAMPAIGND_") {
+            command.env_remove(var);
+        }
+    }
+    command
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub db: PathBuf,

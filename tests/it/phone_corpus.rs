@@ -17,7 +17,7 @@ struct Tally {
 
 #[test]
 fn normaliser_agrees_with_libphonenumber() {
-    let corpus = include_str!("data/phone_corpus.tsv");
+    let corpus = include_str!("../data/phone_corpus.tsv");
     let mut lines = corpus.split('\n');
     assert_eq!(lines.next(), Some("region\tinput\texpected\thalf"));
     let (mut tune, mut held_out) = (Tally::default(), Tally::default());

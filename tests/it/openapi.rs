@@ -3,9 +3,7 @@
 //! elsewhere), so the document and the router cannot drift apart silently. HEAD is not in the
 //! document (FastAPI does not list it either): it is answered wherever GET is, and `Allow` says so.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeSet;

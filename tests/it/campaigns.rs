@@ -1,9 +1,7 @@
 //! docs/api.md §3, §4.1, §5.1: campaigns over HTTP — create, list, get, update, lifecycle.
 
-mod common;
-
+use crate::common::{TestServer, locs};
 use campaignd::domain::scope::{Scope, Scopes};
-use common::{TestServer, locs};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use serde_json::{Value, json};

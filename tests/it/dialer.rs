@@ -3,12 +3,10 @@
 //! organisations, pause/close/limits, changes during a call, and a restart with calls up.
 //! Progress is awaited by polling with a generous deadline, never by a fixed sleep.
 
-mod common;
-
+use crate::common::TestServer;
+use crate::common::dialing::{Org, always, ended, eventually, number};
 use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
-use common::TestServer;
-use common::dialing::{Org, always, ended, eventually, number};
 use jiff::civil::Weekday;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;

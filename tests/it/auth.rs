@@ -1,9 +1,7 @@
 //! docs/api.md §2: credentials, organisations and scopes, over HTTP.
 
-mod common;
-
+use crate::common::TestServer;
 use campaignd::domain::scope::{Role, Scope, Scopes};
-use common::TestServer;
 use reqwest::Method;
 use serde_json::json;
 

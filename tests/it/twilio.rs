@@ -11,15 +11,13 @@
 //!
 //! Progress is awaited by polling with a deadline.
 
-mod common;
-
+use crate::common::dialing::{Org, ended, eventually, number};
+use crate::common::{TestServer, campaignd};
 use bytes::Bytes;
 use campaignd::dialer::twilio::{MachineDetection, Settings, Target};
 use campaignd::dialer::{self, Mode};
 use campaignd::domain::clock::Clock;
 use campaignd::domain::twilio::Secret;
-use common::TestServer;
-use common::dialing::{Org, ended, eventually, number};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -1060,7 +1058,7 @@ async fn status_callbacks_are_verified_mapped_and_idempotent() {
     let strange = callback(&first, "Completed", 3, &[]);
     let (code, body) = post_callback(&http, &server, &signer, TOKEN, Some(&url), &strange).await;
     assert_eq!(code, 422, "{body}");
-    assert_eq!(common::locs(&body), ["body.CallStatus"]);
+    assert_eq!(crate::common::locs(&body), ["body.CallStatus"]);
     let nameless: Vec<(String, String)> = completed
         .iter()
         .filter(|(n, _)| n != "CallSid")
@@ -1068,7 +1066,7 @@ async fn status_callbacks_are_verified_mapped_and_idempotent() {
         .collect();
     let (code, body) = post_callback(&http, &server, &signer, TOKEN, Some(&url), &nameless).await;
     assert_eq!(code, 422, "{body}");
-    assert_eq!(common::locs(&body), ["body.CallSid"]);
+    assert_eq!(crate::common::locs(&body), ["body.CallSid"]);
     assert_eq!(org.contact(&campaign, &contact_of(0)).await, contact);
 
     // Every final status, every AnsweredBy value.
@@ -1144,8 +1142,6 @@ async fn without_twilio_settings_every_callback_is_refused() {
 // ---------------------------------------------------------------------------------------------
 // The flags, on the real binary
 
-const BIN: &str = env!("CARGO_BIN_EXE_campaignd");
-
 /// The flags of a good Twilio set-up.
 fn good_flags() -> Vec<String> {
     [
@@ -1163,12 +1159,7 @@ fn good_flags() -> Vec<String> {
 /// Runs `serve --ephemeral --dialer twilio` with `flags` (the `--twilio-…` ones replaced or
 /// added) and its environment emptied of CAMPAIGND_ variables; returns its output.
 fn serve_refused(flags: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = std::process::Command::new(BIN);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CAMPAIGND_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = campaignd();
     command
         .args([
             "serve",
@@ -1390,7 +1381,7 @@ fn bad_twilio_flags_are_refused_at_start_up_in_one_line_without_secrets() {
     ]
     .concat();
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let mut child = std::process::Command::new(BIN)
+    let mut child = campaignd()
         .args([
             "serve",
             "--ephemeral",
@@ -1434,7 +1425,7 @@ fn bad_twilio_flags_are_refused_at_start_up_in_one_line_without_secrets() {
         assert!(!log.contains(hidden), "the log shows a secret: {log}");
     }
     // --help never shows a secret given in the environment.
-    let help = std::process::Command::new(BIN)
+    let help = campaignd()
         .args(["serve", "--help"])
         .env("CAMPAIGND_TWILIO_AUTH_TOKEN", TOKEN)
         .env("CAMPAIGND_TWILIO_API_SECRET", API_SECRET)
@@ -1455,7 +1446,7 @@ async fn refused_credentials_are_an_error_naming_the_flags_and_use_no_attempt() 
     let double = Double::start(ACCOUNT, "not-the-token-campaignd-has-00000").await;
     let key = "ak_twilio.0123456789abcdef0123456789abcdef";
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = std::process::Command::new(BIN)
+    let mut child = campaignd()
         .args([
             "serve",
             "--ephemeral",

@@ -3,9 +3,7 @@
 //! route a heading names is served. Also: no text of the repository sends its reader to a file
 //! outside it.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -16,7 +16,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 pub const WAIT: Duration = Duration::from_secs(20);
 /// axe-core 4 (tests/vendor/axe-core, with its licence), injected into the page under test by
 /// WebDriver: it is never served by campaignd.
-const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+const AXE: &str = include_str!("../../vendor/axe-core/axe.min.js");
 
 /// chromedriver (in its own process group) and a WebDriver session with Chromium.
 pub struct Browser {

@@ -1,6 +1,7 @@
 //! The real binary, run the way a user runs it: `serve`, the admin commands next to a running
 //! server, `--bootstrap-key`, `--ephemeral`, `--version`, and a database from a newer build.
 
+use crate::common::campaignd;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
@@ -10,23 +11,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_campaignd");
-
 /// A `campaignd` command with none of its environment variables inherited.
-fn campaignd() -> Command {
-    let mut command = Command::new(BIN);
-    for var in [
-        "CAMPAIGND_DB",
-        "CAMPAIGND_LISTEN",
-        "CAMPAIGND_SYNCHRONOUS",
-        "CAMPAIGND_BOOTSTRAP_KEY",
-        "CAMPAIGND_LOG",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
-
 /// Runs an admin command on `db` and expects it to succeed.
 fn admin(db: &Path, args: &[&str]) -> Output {
     let output = campaignd()

@@ -3,16 +3,14 @@
 //! scopes, organisation isolation, `default`, the counters under `campaignd check`, and a campaign
 //! run by the simulator on the fast clock whose timeline adds up to its stats.
 
-mod common;
-
+use crate::common::dialing::{Org, always, eventually, number};
+use crate::common::{TestServer, locs};
 use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
 use campaignd::domain::scope::{Scope, Scopes};
 use campaignd::domain::status::Outcome;
 use campaignd::store::configurations::RulesCache;
 use campaignd::store::{dialing, maintenance};
-use common::dialing::{Org, always, eventually, number};
-use common::{TestServer, locs};
 use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -1,6 +1,7 @@
 //! Operations through the real binary (docs/api.md §9): `backup` and `check` beside a running server,
 //! the one-server lock, the clean stop on SIGTERM (and the second signal), and `GET /metrics`.
 
+use crate::common::campaignd;
 use reqwest::Client;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -10,19 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_campaignd");
 const KEY: &str = "ak_ops.0123456789abcdef0123456789abcdef0123456789ab";
 const ADHOC: &str = "/campaign/campaigns/default/contacts";
-
-fn campaignd() -> Command {
-    let mut command = Command::new(BIN);
-    for (var, _) in std::env::vars() {
-        if var.starts_with("CAMPAIGND_") {
-            command.env_remove(var);
-        }
-    }
-    command
-}
 
 /// Runs `campaignd <args> --db <db>` to its end.
 fn run(db: &Path, args: &[&str]) -> Output {

@@ -1,12 +1,10 @@
 //! A database written by every earlier schema version opens, is upgraded in place with its data,
 //! and serves — the dialer included.
 
-mod common;
-
+use crate::common::TestServer;
 use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
 use campaignd::domain::scope::Scopes;
-use common::TestServer;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -14,7 +12,7 @@ use std::time::{Duration, Instant};
 /// Schema version 1 (before the dialer), with a configuration, a campaign and two contacts.
 fn version_1_database(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch(include_str!("data/schema-v1.sql"))
+    conn.execute_batch(include_str!("../data/schema-v1.sql"))
         .unwrap();
     conn.execute_batch(
         r#"PRAGMA user_version = 1;
@@ -94,7 +92,7 @@ async fn a_version_1_database_is_upgraded_and_its_contacts_are_dialled() {
 /// Schema version 2 (the dialer, before the timeline), with a campaign whose contacts were
 /// called: one answered on its second attempt, one exhausted, one still pending.
 fn version_2_database(path: &std::path::Path) {
-    database_with_calls(path, include_str!("data/schema-v2.sql"), 2);
+    database_with_calls(path, include_str!("../data/schema-v2.sql"), 2);
 }
 
 /// A database of schema `schema` at `version`, with the calls of `version_2_database`.
@@ -177,7 +175,7 @@ async fn a_version_2_database_gets_its_timeline_from_the_attempts_it_holds() {
 async fn a_version_3_database_gets_the_index_that_finds_an_attempt_by_its_call() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("campaignd.db");
-    database_with_calls(&db, include_str!("data/schema-v3.sql"), 3);
+    database_with_calls(&db, include_str!("../data/schema-v3.sql"), 3);
     // Written directly, the calls left the timeline's counters behind: make them what a version 3
     // campaignd would have kept.
     let mut conn = rusqlite::Connection::open(&db).unwrap();

@@ -4,14 +4,12 @@
 //! through examples/telephony_receiver.py) and checks every body field against the contact, its
 //! overrides and its configuration. Progress is awaited by polling with a deadline.
 
-mod common;
-
+use crate::common::TestServer;
+use crate::common::dialing::{Org, ended, eventually, number};
 use bytes::Bytes;
 use campaignd::dialer::{self, Mode, webhook};
 use campaignd::domain::clock::Clock;
 use campaignd::domain::scope::{Scope, Scopes};
-use common::TestServer;
-use common::dialing::{Org, ended, eventually, number};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -694,7 +692,7 @@ async fn the_result_route_checks_in_order_and_applies_step_6_once() {
     for attempt in [a1.as_str(), unknown] {
         let (status, body) = org.result(attempt, json!({})).await;
         assert_eq!(status, 422, "{body}");
-        assert_eq!(common::locs(&body), ["body.outcome"]);
+        assert_eq!(crate::common::locs(&body), ["body.outcome"]);
         assert_eq!(body["detail"][0]["type"], "missing");
     }
     let (status, body) = org
@@ -705,7 +703,7 @@ async fn the_result_route_checks_in_order_and_applies_step_6_once() {
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(
-        common::locs(&body),
+        crate::common::locs(&body),
         ["body.outcome", "body.ended_at", "body.conversation_id"]
     );
     let types: Vec<&str> = body["detail"]
@@ -724,7 +722,7 @@ async fn the_result_route_checks_in_order_and_applies_step_6_once() {
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(
-        common::locs(&body),
+        crate::common::locs(&body),
         ["body.ended_at", "body.conversation_id"]
     );
     // A local time has no offset: refused.
@@ -735,7 +733,7 @@ async fn the_result_route_checks_in_order_and_applies_step_6_once() {
         )
         .await;
     assert_eq!(
-        (status, common::locs(&body)),
+        (status, crate::common::locs(&body)),
         (422, vec!["body.ended_at".to_string()])
     );
     let (status, body) = org.result(&a1, json!(["answered"])).await;
@@ -769,7 +767,7 @@ async fn the_result_route_checks_in_order_and_applies_step_6_once() {
         )
         .await;
     assert_eq!(
-        (status, common::locs(&body)),
+        (status, crate::common::locs(&body)),
         (422, vec!["body.ended_at".to_string()])
     );
     assert_eq!(body["detail"][0]["type"], "value_error");
@@ -781,7 +779,7 @@ async fn the_result_route_checks_in_order_and_applies_step_6_once() {
         )
         .await;
     assert_eq!(
-        (status, common::locs(&body)),
+        (status, crate::common::locs(&body)),
         (422, vec!["body.ended_at".to_string()])
     );
     // Nothing was written by any of the above.

@@ -1,9 +1,7 @@
 //! docs/api.md §6.1: CSV import over HTTP, and `campaignd import` on the real binary.
 
-mod common;
-
+use crate::common::{TestServer, locs};
 use campaignd::domain::scope::Scopes;
-use common::{TestServer, locs};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -359,7 +357,7 @@ async fn the_import_command_writes_to_the_database() {
     let file = server.db.with_file_name("contacts.csv");
     std::fs::write(&file, "external_id,phone\nx,650 253 0000\ny,nope\n").unwrap();
     let run = |extra: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_campaignd"))
+        crate::common::campaignd()
             .args([
                 "--db",
                 server.db.to_str().unwrap(),

@@ -10,12 +10,9 @@
 //! come from a campaign the simulator runs on the fast clock. Every view is checked with
 //! axe-core 4 (tests/vendor/axe-core, injected through WebDriver, never served): no violation.
 
-mod browser;
-mod common;
-
-use browser::Browser;
+use crate::browser::Browser;
+use crate::common::TestServer;
 use campaignd::domain::scope::Scopes;
-use common::TestServer;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
