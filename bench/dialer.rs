@@ -12,14 +12,16 @@
 //!    sampled every 100 ms. `--without-timeline` runs this part without the timeline's
 //!    triggers, to measure what they cost.
 
+mod setup;
+
 use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
-use campaignd::domain::phone;
 use campaignd::domain::schedule::{TimeWindow, parse_day};
-use campaignd::store::configurations::{self, ConfigurationFields};
+use campaignd::store::configurations;
 use campaignd::store::contacts::{self, ContactWrite, Scope};
 use campaignd::store::{self, Store, Synchronous, campaigns, orgs};
 use jiff::Timestamp;
+use setup::{always, configuration, number, us_number};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -49,14 +51,6 @@ const ZONES: [&str; 20] = [
     "Asia/Kolkata",
 ];
 
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.replace('_', "").parse().expect("a number"))
-}
-
 fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
 }
@@ -70,44 +64,9 @@ fn office_hours() -> Vec<TimeWindow> {
     }]
 }
 
-fn always() -> Vec<TimeWindow> {
-    let days: Vec<usize> = (0..7).collect();
-    vec![
-        TimeWindow {
-            days: days.clone(),
-            start: 0,
-            end: 12 * 60,
-        },
-        TimeWindow {
-            days,
-            start: 12 * 60,
-            end: 0,
-        },
-    ]
-}
-
-fn fields(windows: Vec<TimeWindow>) -> ConfigurationFields {
-    ConfigurationFields {
-        name: "bench".into(),
-        default_timezone: "UTC".into(),
-        default_windows: windows,
-        overrides: vec![],
-        scheduled_windows: None,
-        scheduled_overrides: None,
-        default_country_code: "US".into(),
-        max_attempts: 3,
-        retry_delay_minutes: 60,
-        agent_id: None,
-        agent_version: None,
-        agent_number: None,
-    }
-}
-
 fn contact(n: u64) -> ContactWrite {
     ContactWrite {
-        phone_numbers: Some(vec![
-            phone::normalise(&format!("+1650253{:04}", n % 10_000), None).unwrap(),
-        ]),
+        phone_numbers: Some(vec![us_number(n)]),
         timezone: Some(Some(ZONES[(n % 20) as usize].to_string())),
         data: Some(format!(
             "{{\"n\":{n},\"plan\":\"pro\",\"note\":\"benchmark contact\"}}"
@@ -129,7 +88,7 @@ async fn fill(
         .write(move |conn| {
             orgs::create(conn, ORG, "bench", &now_text)?;
             orgs::set_concurrency_limit(conn, ORG, 10_000)?;
-            let config = configurations::create(conn, ORG, &fields(windows), &now_text)?;
+            let config = configurations::create(conn, ORG, &configuration(windows), &now_text)?;
             let mut ids = Vec::new();
             for i in 0..campaigns {
                 let f = campaigns::CampaignFields {
@@ -423,8 +382,8 @@ async fn sustained(secs: u64) {
 
 #[tokio::main]
 async fn main() {
-    let contacts = arg("--contacts", 1_000_000);
-    let secs = arg("--secs", 60);
+    let contacts = number("--contacts", 1_000_000);
+    let secs = number("--secs", 60);
     loop_pass(contacts).await;
     loop_pass(10_000).await;
     if secs > 0 {

@@ -2,10 +2,10 @@
 //! organisation with a key and a campaign of pending contacts over a real database file, and the
 //! run that serves campaignd with a placer and counts completed contacts each second.
 
+use crate::setup::{always, arg, configuration, number, us_number};
 use campaignd::dialer;
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
-use campaignd::domain::schedule::{TimeWindow, parse_day};
 use campaignd::domain::scope::Scopes;
 use campaignd::store::configurations::{self, ConfigurationFields};
 use campaignd::store::contacts::{self, ContactWrite, Scope};
@@ -15,17 +15,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub const ORG: &str = "bench";
-
-pub fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-pub fn number(name: &str, default: u64) -> u64 {
-    arg(name).map_or(default, |v| v.replace('_', "").parse().expect("a number"))
-}
 
 /// `--contacts`, `--secs`, `--synchronous` (full unless `normal`).
 pub struct Flags {
@@ -43,25 +32,6 @@ pub fn flags() -> Flags {
             _ => Synchronous::Full,
         },
     }
-}
-
-fn always() -> Vec<TimeWindow> {
-    let days: Vec<usize> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        .iter()
-        .map(|d| parse_day(d).unwrap())
-        .collect();
-    vec![
-        TimeWindow {
-            days: days.clone(),
-            start: 0,
-            end: 12 * 60,
-        },
-        TimeWindow {
-            days,
-            start: 12 * 60,
-            end: 0,
-        },
-    ]
 }
 
 /// The organisation, its key, one campaign (`agent_number` set: the caller id) and `n` pending
@@ -83,18 +53,10 @@ pub async fn fill(store: &Store, n: u64) -> (String, String) {
             };
             credentials::create_key(conn, &key, &new, &now_text)?;
             let fields = ConfigurationFields {
-                name: "bench".into(),
-                default_timezone: "UTC".into(),
-                default_windows: always(),
-                overrides: vec![],
-                scheduled_windows: None,
-                scheduled_overrides: None,
-                default_country_code: "US".into(),
-                max_attempts: 3,
-                retry_delay_minutes: 60,
                 agent_id: Some("agent_bench".into()),
                 agent_version: Some(3),
                 agent_number: Some("+16502539999".into()),
+                ..configuration(always())
             };
             let config = configurations::create(conn, ORG, &fields, &now_text)?;
             let f = campaigns::CampaignFields {
@@ -111,13 +73,7 @@ pub async fn fill(store: &Store, n: u64) -> (String, String) {
     while left > 0 {
         let batch: Vec<ContactWrite> = (0..left.min(1000))
             .map(|i| ContactWrite {
-                phone_numbers: Some(vec![
-                    campaignd::domain::phone::normalise(
-                        &format!("+1650253{:04}", (left + i) % 10_000),
-                        None,
-                    )
-                    .unwrap(),
-                ]),
+                phone_numbers: Some(vec![us_number(left + i)]),
                 data: Some(format!("{{\"n\":{},\"plan\":\"pro\"}}", left + i)),
                 ..ContactWrite::default()
             })

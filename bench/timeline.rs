@@ -11,36 +11,21 @@
 //!    default (30 days: by day), and the last 1,000 minutes — then one connection alone asks 30
 //!    days by hour; the latencies' percentiles are printed.
 
+mod setup;
+
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
-use campaignd::domain::phone;
-use campaignd::domain::schedule::TimeWindow;
 use campaignd::domain::scope::Scopes;
 use campaignd::domain::time;
-use campaignd::store::configurations::{self, ConfigurationFields};
+use campaignd::store::configurations;
 use campaignd::store::contacts::{self, ContactWrite, Scope};
 use campaignd::store::{self, Store, Synchronous, campaigns, credentials, maintenance, orgs};
 use jiff::{SignedDuration, Timestamp};
+use setup::{always, configuration, number, us_number};
 use std::time::{Duration, Instant};
 
 const ORG: &str = "bench";
 const DAYS: i64 = 30;
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map_or(default, |v| v.replace('_', "").parse().expect("a number"))
-}
-
-fn always() -> Vec<TimeWindow> {
-    vec![TimeWindow {
-        days: (0..7).collect(),
-        start: 0,
-        end: 23 * 60 + 59,
-    }]
-}
 
 /// The campaign, its contacts and `attempts` ended attempts over `DAYS` days from `start`.
 async fn fill(store: &Store, attempts: u64, start: Timestamp) -> String {
@@ -48,21 +33,7 @@ async fn fill(store: &Store, attempts: u64, start: Timestamp) -> String {
     let campaign = store
         .write(move |conn| {
             orgs::create(conn, ORG, "bench", &start_text)?;
-            let fields = ConfigurationFields {
-                name: "bench".into(),
-                default_timezone: "UTC".into(),
-                default_windows: always(),
-                overrides: vec![],
-                scheduled_windows: None,
-                scheduled_overrides: None,
-                default_country_code: "US".into(),
-                max_attempts: 3,
-                retry_delay_minutes: 60,
-                agent_id: None,
-                agent_version: None,
-                agent_number: None,
-            };
-            let config = configurations::create(conn, ORG, &fields, &start_text)?;
+            let config = configurations::create(conn, ORG, &configuration(always()), &start_text)?;
             let f = campaigns::CampaignFields {
                 name: "one million attempts".into(),
                 external_id: None,
@@ -79,9 +50,7 @@ async fn fill(store: &Store, attempts: u64, start: Timestamp) -> String {
     while n < contact_count {
         let batch: Vec<ContactWrite> = (n..(n + 1000).min(contact_count))
             .map(|i| ContactWrite {
-                phone_numbers: Some(vec![
-                    phone::normalise(&format!("+1650253{:04}", i % 10_000), None).unwrap(),
-                ]),
+                phone_numbers: Some(vec![us_number(i)]),
                 data: Some(format!("{{\"n\":{i},\"plan\":\"pro\"}}")),
                 ..ContactWrite::default()
             })
@@ -214,9 +183,9 @@ async fn load(url: &str, key: &str, clients: u64, secs: u64) -> (Latencies, usiz
 
 #[tokio::main]
 async fn main() {
-    let attempts = arg("--attempts", 1_000_000);
-    let secs = arg("--secs", 10);
-    let clients = arg("--clients", 4);
+    let attempts = number("--attempts", 1_000_000);
+    let secs = number("--secs", 10);
+    let clients = number("--clients", 4);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("timeline.db");
     let store = Store::open(&db, Synchronous::Normal).unwrap();

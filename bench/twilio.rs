@@ -12,6 +12,7 @@
 //! and the run are bench/placers.rs; all traffic stays on loopback and the run is bounded in time.
 
 mod placers;
+mod setup;
 
 use bytes::Bytes;
 use campaignd::dialer::twilio::{MachineDetection, Settings, Target};

@@ -11,6 +11,7 @@
 //! loopback and the run is bounded in time. The set-up and the run are bench/placers.rs.
 
 mod placers;
+mod setup;
 
 use bytes::Bytes;
 use campaignd::dialer::{self, Mode, webhook};
