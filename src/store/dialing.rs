@@ -599,3 +599,192 @@ pub fn reschedule_campaign(conn: &Connection, org: &str, campaign_id: &str) -> S
     .execute(params![org, campaign_id])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::phone;
+    use crate::domain::schedule::TimeWindow;
+    use crate::store::configurations::{self, ConfigurationFields};
+    use crate::store::contacts::{self, ContactWrite, Scope};
+    use crate::store::{campaigns, orgs};
+
+    const ORG: &str = "org_a";
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    /// An in-memory database with one campaign (windows always open, 2 attempts 30 minutes
+    /// apart) and one contact with two numbers; returns the connection and the campaign's scope.
+    fn database() -> (Connection, Scope) {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate(&mut conn).unwrap();
+        let now = "2026-12-01T09:00:00.000Z";
+        orgs::create(&conn, ORG, "A", now).unwrap();
+        let every_minute = |start, end| TimeWindow {
+            days: (0..7).collect(),
+            start,
+            end,
+        };
+        let fields = ConfigurationFields {
+            name: "c".into(),
+            default_timezone: "UTC".into(),
+            default_windows: vec![every_minute(0, 12 * 60), every_minute(12 * 60, 0)],
+            overrides: vec![],
+            scheduled_windows: None,
+            scheduled_overrides: None,
+            default_country_code: "US".into(),
+            max_attempts: 2,
+            retry_delay_minutes: 30,
+            agent_id: None,
+            agent_version: None,
+            agent_number: None,
+        };
+        let config = configurations::create(&conn, ORG, &fields, now).unwrap();
+        let campaign = campaigns::CampaignFields {
+            name: "c".into(),
+            external_id: None,
+            priority: 0,
+            configuration_id: config.id,
+        };
+        let campaign = campaigns::create(&conn, ORG, &campaign, now).unwrap();
+        let scope = Scope {
+            org: ORG.into(),
+            campaign_id: Some(campaign.id),
+        };
+        let numbers = ["+16502530000", "+16502530001"]
+            .map(|n| phone::normalise(n, None).unwrap())
+            .to_vec();
+        let contact = ContactWrite {
+            phone_numbers: Some(numbers),
+            ..ContactWrite::default()
+        };
+        contacts::upsert(&conn, &scope, &[contact], at(now)).unwrap();
+        (conn, scope)
+    }
+
+    fn start(conn: &Connection, now: Timestamp) -> Call {
+        let mut due = DueContacts::new(conn, now).of(ORG, 10).unwrap();
+        assert_eq!(due.len(), 1, "one due contact");
+        start_attempt(conn, &due.remove(0), now).unwrap()
+    }
+
+    fn contact_state(conn: &Connection) -> (ContactStatus, i64, Option<String>) {
+        conn.query_row(
+            "SELECT status, attempt_count, next_attempt_at FROM contacts",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    }
+
+    fn end(conn: &Connection, call: &Call, outcome: Outcome, ended_at: Timestamp) -> Ended {
+        let end = EndAttempt {
+            attempt_id: &call.attempt_id,
+            outcome,
+            ended_at,
+            conversation_id: None,
+            org: None,
+        };
+        end_attempt(conn, &mut RulesCache::default(), &end, ended_at).unwrap()
+    }
+
+    #[test]
+    fn an_attempt_rotates_numbers_then_retries_after_the_delay_then_exhausts() {
+        let (conn, _) = database();
+        let first = start(&conn, at("2026-12-01T10:00:00Z"));
+        assert_eq!(first.phone_number, "+16502530000");
+        assert_eq!((first.attempt_number, first.max_attempts), (1, 2));
+        assert_eq!(organisations_with_room(&conn).unwrap()[0].calls_up, 1);
+        assert_eq!(contact_state(&conn).0, ContactStatus::Locked);
+        // Locked: not due again.
+        let now = at("2026-12-01T10:01:00Z");
+        assert!(DueContacts::new(&conn, now).of(ORG, 10).unwrap().is_empty());
+
+        let ended = end(&conn, &first, Outcome::Busy, now);
+        assert!(matches!(ended, Ended::Now { .. }));
+        let (status, count, next) = contact_state(&conn);
+        assert_eq!((status, count), (ContactStatus::Pending, 1));
+        assert_eq!(next.as_deref(), Some("2026-12-01T10:31:00.000Z"));
+        // Not due before the delay has passed; due after, on the second number.
+        assert!(
+            DueContacts::new(&conn, at("2026-12-01T10:30:59Z"))
+                .of(ORG, 10)
+                .unwrap()
+                .is_empty()
+        );
+        let second = start(&conn, at("2026-12-01T10:31:00Z"));
+        assert_eq!(second.phone_number, "+16502530001");
+
+        end(
+            &conn,
+            &second,
+            Outcome::NoAnswer,
+            at("2026-12-01T10:32:00Z"),
+        );
+        assert_eq!(contact_state(&conn).0, ContactStatus::Exhausted);
+        // A second end of the same attempt changes nothing.
+        let again = end(
+            &conn,
+            &second,
+            Outcome::Answered,
+            at("2026-12-01T10:33:00Z"),
+        );
+        assert_eq!(
+            again,
+            Ended::Already {
+                outcome: Some(Outcome::NoAnswer)
+            }
+        );
+        assert_eq!(contact_state(&conn).0, ContactStatus::Exhausted);
+    }
+
+    #[test]
+    fn a_call_never_placed_is_released_and_a_call_up_too_long_ends_failed() {
+        let (conn, _) = database();
+        let call = start(&conn, at("2026-12-01T10:00:00Z"));
+        let lock = SignedDuration::from_secs(60);
+        let max_call = SignedDuration::from_mins(120);
+        // Within the lock timeout, nothing moves.
+        let expired = expire(&conn, at("2026-12-01T10:00:59Z"), lock, max_call).unwrap();
+        assert_eq!(expired, Expired::default());
+        // Past it, the claim is undone: pending again, the attempt gone, the count restored.
+        let expired = expire(&conn, at("2026-12-01T10:01:01Z"), lock, max_call).unwrap();
+        assert_eq!(expired.released, 1);
+        assert_eq!(contact_state(&conn), (ContactStatus::Pending, 0, None));
+        let attempts: i64 = conn
+            .query_row("SELECT count(*) FROM attempts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((attempts, call.attempt_number), (0, 1));
+
+        // Placed, then up for longer than the longest call: it ends failed and is retried.
+        let call = start(&conn, at("2026-12-01T11:00:00Z"));
+        placed(
+            &conn,
+            &call.attempt_id,
+            Some("conv-1"),
+            "2026-12-01T11:00:01.000Z",
+        )
+        .unwrap();
+        assert_eq!(contact_state(&conn).0, ContactStatus::InProgress);
+        let late = at("2026-12-01T13:00:01Z");
+        let expired = expire(&conn, late, lock, max_call).unwrap();
+        assert_eq!(expired.ended, 1);
+        let outcome: Option<Outcome> = conn
+            .query_row("SELECT outcome FROM attempts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(outcome, Some(Outcome::Failed));
+        assert_eq!(contact_state(&conn).0, ContactStatus::Pending);
+    }
+
+    #[test]
+    fn an_organisation_at_its_limit_has_no_room() {
+        let (conn, _) = database();
+        orgs::set_concurrency_limit(&conn, ORG, 1).unwrap();
+        assert_eq!(organisations_with_room(&conn).unwrap().len(), 1);
+        start(&conn, at("2026-12-01T10:00:00Z"));
+        assert!(organisations_with_room(&conn).unwrap().is_empty());
+        assert_eq!(calls_up(&conn).unwrap(), 1);
+    }
+}
