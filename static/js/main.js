@@ -31,66 +31,8 @@
  *   #/configurations                          configuration list + create form
  *   #/configurations/<id>                     configuration view / edit / delete
  *
- * Stable ids of the main controls (for browser tests); each also carries the same data-testid:
- *   Global:          #error-banner (#error-banner-text, #error-banner-close), #notice (#notice-text),
- *                    #signout, #nav-campaigns, #nav-configurations, #session-who,
- *                    #dialer-mode (#dialer-mode-value; hidden when /healthz does not say)
- *   Sign in:         #view-signin, #signin-form, #signin-credential, #signin-org, #signin-submit,
- *                    #signin-error
- *   Campaign list:   #view-campaigns, #campaign-search, #campaign-filter-active,
- *                    #campaign-filter-paused, #campaign-filter-closed,
- *                    #campaign-list (tbody; rows tr[data-campaign-id]), #campaign-list-empty,
- *                    #campaign-more
- *   Campaign create: #campaign-create-form, #campaign-create-name, #campaign-create-external-id,
- *                    #campaign-create-priority, #campaign-create-config (select),
- *                    #campaign-create-submit
- *   Campaign detail: #view-campaign, #campaign-name, #campaign-status (text = status),
- *                    #campaign-id, #btn-start, #btn-pause, #btn-close,
- *                    #stats-total, #stats-pending, #stats-in-progress, #stats-completed,
- *                    #stats-exhausted, #stats-attempts-total, #stats-attempts-avg,
- *                    #stats-calls (calls up: #stats-active-calls / #stats-concurrency-limit,
- *                    #stats-calls-bar), #stats-refresh, #stats-updated, #stats-note,
- *                    #dialer-off-note, #estimate (the finish estimate; data-state = the
- *                    timeline's estimate.state)
- *   Timeline:        #chart-range, #chart-attempts (svg; g.chart-bucket per bucket with calls,
- *                    rect.bar-<outcome>), #chart-attempts-legend (li[data-outcome] with .n =
- *                    the outcome's total), #chart-progress (svg), #chart-progress-label
- *                    ("<done> of <total>")
- *   CSV import:      #upload-dropzone, #upload-file (file input), #upload-file-name,
- *                    #upload-progress (progress element), #upload-progress-text,
- *                    #upload-dryrun-result (#upload-dry-inserted, #upload-dry-updated,
- *                    #upload-dry-skipped, #upload-dry-error-count, #upload-dry-columns,
- *                    #upload-dry-errors), #upload-skip-invalid (checkbox), #upload-import,
- *                    #upload-recheck, #upload-reset,
- *                    #upload-result (#upload-res-inserted, #upload-res-updated,
- *                    #upload-res-skipped, #upload-res-error-count, #upload-res-errors)
- *   Contacts:        #contacts-status (select), #contacts-list (tbody; rows tr[data-contact-id];
- *                    a contact with attempts has a toggle button[data-toggle-for=<id>] that shows
- *                    tr.attempts-row[data-attempts-for=<id>] under it, one tr[data-attempt-id]
- *                    per attempt with cells .att-n, .att-phone, .att-outcome, .att-started,
- *                    .att-duration), #contacts-prev, #contacts-next, #contacts-range
- *   Contact detail:  #view-contact, #contact-title, #contact-status, #contact-detail,
- *                    #contact-data, #contact-attempts (tbody; rows tr[data-attempt-id], the same
- *                    cells plus .att-ended, .att-conversation), #contact-back
- *   Configurations:  #view-configurations, #config-list (tbody; rows tr[data-config-id]),
- *                    #config-more
- *   Config create:   #config-create-form, #config-create-name, #config-create-timezone,
- *                    #config-create-country, #config-create-max-attempts,
- *                    #config-create-retry-delay, #config-create-agent-id,
- *                    #config-create-agent-version, #config-create-agent-number,
- *                    #config-create-windows (windows editor: rows .window-row, each with
- *                    day checkboxes `.days input[value=mon]` … `[value=sun]`, inputs `.win-start`,
- *                    `.win-end` (HH:MM) and a remove button `.win-remove`; the row's controls also
- *                    get ids <editor-id>-<n>-day-<mon..sun> / -start / -end / -remove, n being a
- *                    page-wide counter), #config-create-windows-add,
- *                    #config-create-overrides (blocks .override, each with a timezone input
- *                    `.override-tz` and its own windows editor), #config-create-overrides-add,
- *                    #config-create-scheduled-windows-enabled, #config-create-scheduled-windows,
- *                    #config-create-scheduled-overrides-enabled, #config-create-scheduled-overrides,
- *                    #config-create-submit
- *   Config edit:     #view-configuration, #config-title, #config-id, the same controls as
- *                    create with the prefix config-edit- (#config-edit-name, …,
- *                    #config-edit-submit), #config-delete (press twice to confirm)
+ * The controls have stable ids (each also its data-testid), written in index.html or by the
+ * view that builds them; the browser tests (tests/it/admin_page.rs) find them there.
  */
 
 import { onAuthLost } from './api.js';
