@@ -61,11 +61,6 @@ impl From<StoreError> for ApiError {
 }
 
 impl ApiError {
-    /// A 422 with one problem.
-    pub fn invalid(problem: Problem) -> ApiError {
-        ApiError::Invalid(vec![problem])
-    }
-
     pub fn into_response(self) -> warp::reply::Response {
         let (status, detail) = match &self {
             ApiError::NotFound(detail) => (StatusCode::NOT_FOUND, json!(detail)),

@@ -233,10 +233,6 @@ impl Store {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The last step of a clean stop: waits until every write queued so far is committed, then
     /// (unless another process owns checkpoints) copies the whole WAL back into the database
     /// file and truncates it. A TRUNCATE checkpoint cannot run beside another checkpoint nor
