@@ -23,6 +23,10 @@ pub enum CliError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Open(#[from] store::OpenError),
+    #[error(transparent)]
+    Migrate(#[from] store::MigrateError),
     #[error("{}: {source}", path.display())]
     File {
         path: PathBuf,
@@ -62,7 +66,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
 /// Opens the database for an admin command, creating and migrating it like the server would.
 fn open(db: &Path) -> CliResult<Connection> {
     let mut conn = store::open_connection(db).map_err(|e| file_error(db, e))?;
-    store::migrate(&mut conn).map_err(CliError::Refused)?;
+    store::migrate(&mut conn)?;
     Ok(conn)
 }
 

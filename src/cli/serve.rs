@@ -28,8 +28,7 @@ pub(super) fn serve(db: &Path, args: &ServeArgs) -> CliResult<()> {
 
     // One server per database (docs/api.md §9); held until this function returns.
     let _lock = store::maintenance::lock_server(&db).map_err(CliError::Refused)?;
-    let store = store::Store::open_with(&db, config.synchronous, config.checkpoint)
-        .map_err(CliError::Refused)?;
+    let store = store::Store::open_with(&db, config.synchronous, config.checkpoint)?;
     let mut conn = super::open(&db)?;
     bootstrap(&mut conn, &config)?;
     drop(conn);

@@ -23,38 +23,43 @@ const UPGRADES: &[&str] = &[
          WHERE conversation_id IS NOT NULL;",
 ];
 
-pub fn migrate(conn: &mut Connection) -> Result<(), String> {
-    let sql_error = |e: rusqlite::Error| format!("migrating the database: {e}");
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(sql_error)?;
-    let version: i64 = tx
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(sql_error)?;
+/// Why a database cannot be brought to this build's schema.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error(
+        "this database was written by a newer campaignd (schema version {found}; this build \
+         knows up to {SCHEMA_VERSION}). Upgrade campaignd, or restore a backup made by this version."
+    )]
+    Newer { found: i64 },
+    #[error("this file holds an SQLite database that campaignd did not create")]
+    NotOurs,
+    #[error("migrating the database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Creates the schema in an empty database, or upgrades an older one in place, in one
+/// transaction: if a step fails, nothing changed.
+pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if version > SCHEMA_VERSION {
-        return Err(format!(
-            "this database was written by a newer campaignd (schema version {version}; this build \
-             knows up to {SCHEMA_VERSION}). Upgrade campaignd, or restore a backup made by this version."
-        ));
+        return Err(MigrateError::Newer { found: version });
     }
     if version == 0 {
-        let has_tables: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table')",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(sql_error)?;
+        let has_tables: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table')",
+            [],
+            |r| r.get(0),
+        )?;
         if has_tables {
-            return Err("this file holds an SQLite database that campaignd did not create".into());
+            return Err(MigrateError::NotOurs);
         }
-        tx.execute_batch(SCHEMA).map_err(sql_error)?;
+        tx.execute_batch(SCHEMA)?;
     } else {
         for step in &UPGRADES[(version - 1) as usize..] {
-            tx.execute_batch(step).map_err(sql_error)?;
+            tx.execute_batch(step)?;
         }
     }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-        .map_err(sql_error)?;
-    tx.commit().map_err(sql_error)
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(tx.commit()?)
 }

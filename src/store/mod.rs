@@ -10,7 +10,7 @@ pub mod credentials;
 pub mod dialing;
 pub mod maintenance;
 mod migrate;
-pub use migrate::migrate;
+pub use migrate::{MigrateError, migrate};
 pub mod orgs;
 mod sql;
 pub mod timeline;
@@ -149,9 +149,25 @@ impl Background {
     }
 }
 
+/// Why a database could not be opened to serve.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
+    #[error("opening the readers: {0}")]
+    Readers(#[from] r2d2::Error),
+    #[error("starting the store's threads: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
 impl Store {
     /// Opens (creating or upgrading) the database and starts the writer thread.
-    pub fn open(path: &Path, synchronous: Synchronous) -> Result<Store, String> {
+    pub fn open(path: &Path, synchronous: Synchronous) -> Result<Store, OpenError> {
         Store::open_with(path, synchronous, Checkpoint::Auto)
     }
 
@@ -160,8 +176,12 @@ impl Store {
         path: &Path,
         synchronous: Synchronous,
         checkpoint: Checkpoint,
-    ) -> Result<Store, String> {
-        let mut writer = open_connection(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    ) -> Result<Store, OpenError> {
+        let file_error = |source| OpenError::File {
+            path: path.to_owned(),
+            source,
+        };
+        let mut writer = open_connection(path).map_err(file_error)?;
         let sync = match synchronous {
             Synchronous::Full => "FULL",
             Synchronous::Normal => "NORMAL",
@@ -181,7 +201,7 @@ impl Store {
                     Checkpoint::External => 0,
                 }
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(file_error)?;
         migrate::migrate(&mut writer)?;
         if checkpoint == Checkpoint::External {
             // Nor when it closes: the last connection to close would otherwise checkpoint.
@@ -190,7 +210,7 @@ impl Store {
                     rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
                     true,
                 )
-                .map_err(|e| e.to_string())?;
+                .map_err(file_error)?;
         }
 
         let manager = SqliteConnectionManager::file(path)
@@ -202,18 +222,16 @@ impl Store {
         let readers = r2d2::Pool::builder()
             .max_size(READERS)
             .min_idle(Some(1))
-            .build(manager)
-            .map_err(|e| format!("opening readers: {e}"))?;
+            .build(manager)?;
 
         let (jobs, queue) = mpsc::channel::<Job>(1024);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run_writer(writer, queue))
-            .map_err(|e| e.to_string())?;
+            .spawn(move || run_writer(writer, queue))?;
         let background = Arc::new(Background::default());
         let watched = Arc::downgrade(&background);
         let thread = if checkpoint == Checkpoint::Auto {
-            let checkpointer = open_connection(path).map_err(|e| e.to_string())?;
+            let checkpointer = open_connection(path).map_err(file_error)?;
             std::thread::Builder::new()
                 .name("sqlite-checkpoint".into())
                 .spawn(move || run_checkpointer(checkpointer, watched))
@@ -223,7 +241,7 @@ impl Store {
                 .name("sqlite-wal-watch".into())
                 .spawn(move || watch_wal(&wal, watched))
         };
-        *background.thread.lock().expect("a new mutex") = Some(thread.map_err(|e| e.to_string())?);
+        *background.thread.lock().expect("a new mutex") = Some(thread?);
         Ok(Store {
             jobs,
             readers,
