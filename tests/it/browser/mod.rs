@@ -161,15 +161,36 @@ impl Browser {
     }
 
     pub async fn fill(&self, css: &str, text: &str) {
-        self.wait_displayed(css).await;
-        let input = self.find(css).await;
-        input.clear().await.unwrap();
-        input.send_keys(text).await.unwrap();
+        self.on_fresh(css, "fill", |input| async move {
+            input.clear().await?;
+            input.send_keys(text).await
+        })
+        .await;
     }
 
     pub async fn click(&self, css: &str) {
+        self.on_fresh(css, "click", |e| async move { e.click().await })
+            .await;
+    }
+
+    /// Does `action` on the element `css` once it is shown. A page that refreshes itself replaces
+    /// its elements: one found just before that is stale, so it is found again.
+    async fn on_fresh<F, Fut>(&self, css: &str, what: &str, action: F)
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: Future<Output = Result<(), fantoccini::error::CmdError>>,
+    {
         self.wait_displayed(css).await;
-        self.find(css).await.click().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match action(self.find(css).await).await {
+                Ok(()) => return,
+                Err(e) if e.is_stale_element_reference() && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("{what} {css}: {e}"),
+            }
+        }
     }
 
     /// Runs JavaScript (the body of a function) and returns its value.
