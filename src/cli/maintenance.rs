@@ -28,7 +28,7 @@ pub(super) fn backup(db: &Path, args: BackupArgs) -> CliResult<()> {
     if terminal && shown >= 0 {
         eprintln!();
     }
-    let backup = backup.map_err(CliError::Refused)?;
+    let backup = backup?;
     println!(
         "backed up {} to {} ({} pages, {:.1} MiB, {:.1} s); integrity_check: ok",
         db.display(),

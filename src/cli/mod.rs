@@ -27,6 +27,8 @@ pub enum CliError {
     Open(#[from] store::OpenError),
     #[error(transparent)]
     Migrate(#[from] store::MigrateError),
+    #[error(transparent)]
+    Maintenance(#[from] store::maintenance::MaintenanceError),
     #[error("{}: {source}", path.display())]
     File {
         path: PathBuf,

@@ -27,7 +27,7 @@ pub(super) fn serve(db: &Path, args: &ServeArgs) -> CliResult<()> {
         .map_or(db.to_path_buf(), |dir| dir.path().join("campaignd.db"));
 
     // One server per database (docs/api.md §9); held until this function returns.
-    let _lock = store::maintenance::lock_server(&db).map_err(CliError::Refused)?;
+    let _lock = store::maintenance::lock_server(&db)?;
     let store = store::Store::open_with(&db, config.synchronous, config.checkpoint)?;
     let mut conn = super::open(&db)?;
     bootstrap(&mut conn, &config)?;

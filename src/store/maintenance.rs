@@ -23,9 +23,64 @@ pub fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Why the server lock, a backup or its copy failed; the messages are the command line's.
+#[derive(Debug, thiserror::Error)]
+pub enum MaintenanceError {
+    #[error(
+        "{} is in use by {who}: one server per database (two dialers on one database would \
+         fight over calls). Stop that one first; admin commands, import, backup and check work \
+         beside it.",
+        db.display()
+    )]
+    InUse { db: PathBuf, who: String },
+    #[error("{}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no database at {}", .0.display())]
+    NoDatabase(PathBuf),
+    #[error("{} already exists; choose another path or add --force to replace it", .0.display())]
+    Exists(PathBuf),
+    #[error("the backup cannot replace the database itself")]
+    ReplacesItself,
+    #[error(
+        "{} is a database in use (served, or with a -wal not checkpointed); stop what uses it, \
+         or choose another path",
+        .0.display()
+    )]
+    DestinationInUse(PathBuf),
+    #[error("{} is not a file path", .0.display())]
+    NotAFile(PathBuf),
+    #[error("{step}: {source}")]
+    Sqlite {
+        step: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the copy failed integrity_check (the database itself may be damaged; run \
+         `campaignd check`): {}",
+        .0.join("; ")
+    )]
+    CopyDamaged(Vec<String>),
+}
+
+/// `map_err` for an I/O error on `path`.
+fn on(path: &Path) -> impl Fn(std::io::Error) -> MaintenanceError + '_ {
+    move |source| MaintenanceError::File {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// `map_err` for an SQLite error during `step`.
+fn during(step: &'static str) -> impl Fn(rusqlite::Error) -> MaintenanceError {
+    move |source| MaintenanceError::Sqlite { step, source }
+}
+
 /// Takes the one-server lock of `db`, or says which process holds it. The file is never removed:
 /// removing it would let two servers lock two different files of the same name.
-pub fn lock_server(db: &Path) -> Result<ServerLock, String> {
+pub fn lock_server(db: &Path) -> Result<ServerLock, MaintenanceError> {
     let path = lock_path(db);
     let mut file = File::options()
         .read(true)
@@ -33,7 +88,7 @@ pub fn lock_server(db: &Path) -> Result<ServerLock, String> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(on(&path))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -45,16 +100,12 @@ pub fn lock_server(db: &Path) -> Result<ServerLock, String> {
             } else {
                 format!("another campaignd serve (pid {pid})")
             };
-            return Err(format!(
-                "{} is in use by {who}: one server per database (two dialers on one database \
-                 would fight over calls). Stop that one first; admin commands, import, backup \
-                 and check work beside it.",
-                db.display()
-            ));
+            return Err(MaintenanceError::InUse {
+                db: db.to_owned(),
+                who,
+            });
         }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(format!("locking {}: {e}", path.display()));
-        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(on(&path)(e)),
     }
     let write = |file: &mut File| -> std::io::Result<()> {
         file.set_len(0)?;
@@ -62,7 +113,7 @@ pub fn lock_server(db: &Path) -> Result<ServerLock, String> {
         writeln!(file, "{}", std::process::id())?;
         file.flush()
     };
-    write(&mut file).map_err(|e| format!("{}: {e}", path.display()))?;
+    write(&mut file).map_err(on(&path))?;
     Ok(ServerLock { _file: file })
 }
 
@@ -87,19 +138,16 @@ pub fn backup(
     dest: &Path,
     force: bool,
     mut progress: impl FnMut(i64, i64),
-) -> Result<Backup, String> {
+) -> Result<Backup, MaintenanceError> {
     if !db.exists() {
-        return Err(format!("no database at {}", db.display()));
+        return Err(MaintenanceError::NoDatabase(db.to_owned()));
     }
     if dest.exists() {
         if !force {
-            return Err(format!(
-                "{} already exists; choose another path or add --force to replace it",
-                dest.display()
-            ));
+            return Err(MaintenanceError::Exists(dest.to_owned()));
         }
         if same_file(db, dest) {
-            return Err("the backup cannot replace the database itself".into());
+            return Err(MaintenanceError::ReplacesItself);
         }
     }
     // Never replace a database in use: a server keeps writing to the old file, and a non-empty
@@ -109,11 +157,7 @@ pub fn backup(
     let in_use = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0)
         || File::open(lock_path(dest)).is_ok_and(|f| f.try_lock_shared().is_err());
     if in_use {
-        return Err(format!(
-            "{} is a database in use (served, or with a -wal not checkpointed); stop what uses \
-             it, or choose another path",
-            dest.display()
-        ));
+        return Err(MaintenanceError::DestinationInUse(dest.to_owned()));
     }
     let dir = match dest.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
@@ -121,7 +165,7 @@ pub fn backup(
     };
     let name = dest
         .file_name()
-        .ok_or_else(|| format!("{} is not a file path", dest.display()))?;
+        .ok_or_else(|| MaintenanceError::NotAFile(dest.to_owned()))?;
     let partial = dir.join(format!(
         ".{}.partial-{}",
         name.to_string_lossy(),
@@ -129,7 +173,7 @@ pub fn backup(
     ));
     let result = copy_verified(db, &partial, &mut progress);
     let outcome = result.and_then(|backup| {
-        std::fs::rename(&partial, dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+        std::fs::rename(&partial, dest).map_err(on(dest))?;
         // The rename is durable once the directory is.
         if let Ok(dir) = File::open(&dir) {
             let _ = dir.sync_all();
@@ -157,32 +201,29 @@ fn copy_verified(
     db: &Path,
     partial: &Path,
     progress: &mut impl FnMut(i64, i64),
-) -> Result<Backup, String> {
-    fn fail(what: &'static str) -> impl Fn(rusqlite::Error) -> String {
-        move |e| format!("{what}: {e}")
-    }
+) -> Result<Backup, MaintenanceError> {
     let source = Connection::open_with_flags(
         db,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(fail("opening the database"))?;
+    .map_err(during("opening the database"))?;
     source
         .busy_timeout(Duration::from_secs(5))
-        .map_err(fail("opening the database"))?;
+        .map_err(during("opening the database"))?;
     // One read transaction for the whole copy: every step reads the same snapshot.
     source
         .execute_batch("BEGIN; SELECT count(*) FROM sqlite_schema;")
-        .map_err(fail("starting the read"))?;
+        .map_err(during("starting the read"))?;
     let _ = std::fs::remove_file(partial);
-    let mut copy = Connection::open(partial).map_err(fail("creating the copy"))?;
+    let mut copy = Connection::open(partial).map_err(during("creating the copy"))?;
     let pages = {
         let backup = rusqlite::backup::Backup::new(&source, &mut copy)
-            .map_err(fail("starting the backup"))?;
+            .map_err(during("starting the backup"))?;
         loop {
             use rusqlite::backup::StepResult;
             match backup
                 .step(BACKUP_STEP_PAGES)
-                .map_err(fail("copying pages"))?
+                .map_err(during("copying pages"))?
             {
                 StepResult::Done => break,
                 StepResult::More => {}
@@ -198,23 +239,18 @@ fn copy_verified(
     };
     source
         .execute_batch("COMMIT")
-        .map_err(fail("ending the read"))?;
+        .map_err(during("ending the read"))?;
     drop(source);
     // A single self-contained file: no -wal or -shm to carry along.
     copy.execute_batch("PRAGMA journal_mode = DELETE;")
-        .map_err(fail("finishing the copy"))?;
-    let problems = integrity(&copy).map_err(|e| format!("checking the copy: {e}"))?;
+        .map_err(during("finishing the copy"))?;
+    let problems = integrity(&copy).map_err(during("checking the copy"))?;
     if !problems.is_empty() {
-        return Err(format!(
-            "the copy failed integrity_check (the database itself may be damaged; run \
-             `campaignd check`): {}",
-            problems.join("; ")
-        ));
+        return Err(MaintenanceError::CopyDamaged(problems));
     }
     drop(copy);
-    let file = File::open(partial).map_err(|e| format!("{}: {e}", partial.display()))?;
-    file.sync_all()
-        .map_err(|e| format!("{}: {e}", partial.display()))?;
+    let file = File::open(partial).map_err(on(partial))?;
+    file.sync_all().map_err(on(partial))?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     Ok(Backup { pages, bytes })
 }
