@@ -140,7 +140,7 @@ fn time_passes(
     for _ in 0..passes {
         conn.execute_batch("BEGIN IMMEDIATE").unwrap();
         let start = Instant::now();
-        claimed = dialer::claim(&conn, now, slots, slots as usize)
+        claimed = dialer::claim(&store::Db::Sqlite(&conn), now, slots, slots as usize)
             .unwrap()
             .len();
         times.push(start.elapsed().as_secs_f64() * 1000.0);
@@ -205,7 +205,7 @@ async fn loop_pass(contacts: u64) {
         at("2026-12-02T08:00:00Z"),
     )
     .await;
-    store2.write(|conn| { conn.execute_batch("UPDATE configurations SET default_windows = '[{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"],\"start\":\"09:00\",\"end\":\"17:00\"}]'")?; Ok(()) }).await.unwrap();
+    store2.write(|conn| { conn.batch("UPDATE configurations SET default_windows = '[{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"],\"start\":\"09:00\",\"end\":\"17:00\"}]'")?; Ok(()) }).await.unwrap();
     let (times, claimed) = time_passes(&db2, noon, 1000, 5);
     println!(
         "  the first pass after half the windows closed on due contacts (moves up to 10,000 on, takes {claimed}): {}",
@@ -221,7 +221,7 @@ async fn sustained(secs: u64) {
         // What the timeline's counters cost the dialer: the same run without their triggers.
         store
             .write(|conn| {
-                conn.execute_batch(
+                conn.batch(
                     "DROP TRIGGER attempts_timeline_on_insert; DROP TRIGGER attempts_timeline_on_delete;
                      DROP TRIGGER attempts_timeline_on_end; DROP TRIGGER attempts_timeline_on_restart;
                      DROP TRIGGER contacts_timeline_on_status;",
@@ -251,7 +251,7 @@ async fn sustained(secs: u64) {
             .write(move |conn| {
                 conn.execute(
                     "UPDATE campaigns SET status = 'paused' WHERE id = ?1",
-                    [&id],
+                    store::args![id],
                 )?;
                 Ok(())
             })
@@ -264,6 +264,7 @@ async fn sustained(secs: u64) {
     let started = Instant::now();
     dialer::start(
         store.clone(),
+        Default::default(),
         clock,
         settings,
         Default::default(),
@@ -328,7 +329,7 @@ async fn sustained(secs: u64) {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let (up, max_limit_excess, doubles, ended) = store
             .read(|conn| {
-                Ok(conn.query_row(
+                conn.query_one(
                     "SELECT (SELECT sum(active_calls) FROM organizations),
                             (SELECT count(*) FROM organizations WHERE active_calls > concurrency_limit),
                             (SELECT count(*) FROM (SELECT c.seq FROM contacts c
@@ -336,9 +337,9 @@ async fn sustained(secs: u64) {
                                 WHERE c.status IN ('locked', 'in_progress') AND c.locked_at < '9'
                                 GROUP BY c.seq HAVING count(*) > 1)),
                             (SELECT sum(attempts) FROM contact_counts)",
-                    [],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)),
-                )?)
+                    &[],
+                    |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<i64>(2)?, r.get::<i64>(3)?)),
+                )
             })
             .await
             .unwrap();
@@ -355,7 +356,7 @@ async fn sustained(secs: u64) {
     let mut upsert_ms = upserts.await.unwrap();
     let mut stats_ms = stats.await.unwrap();
     let total: i64 = store
-        .read(|conn| Ok(conn.query_row("SELECT count(*) FROM attempts", [], |r| r.get(0))?))
+        .read(|conn| conn.query_one("SELECT count(*) FROM attempts", &[], |r| r.get(0)))
         .await
         .unwrap();
     rates.sort_by(|a, b| a.partial_cmp(b).unwrap());

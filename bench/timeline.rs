@@ -87,11 +87,9 @@ async fn fill(store: &Store, attempts: u64, start: Timestamp) -> String {
         let range = i..end;
         store
             .write(move |conn| {
-                let mut insert = conn.prepare_cached(
-                    "INSERT INTO attempts (id, contact_seq, phone_number, status, outcome,
-                                           started_at, ended_at)
-                     VALUES (?1, ?2, '+16502530000', ?3, ?4, ?5, ?6)",
-                )?;
+                let insert = "INSERT INTO attempts (id, contact_seq, phone_number, status, outcome,
+                                                    started_at, ended_at)
+                              VALUES (?1, ?2, '+16502530000', ?3, ?4, ?5, ?6)";
                 for a in range {
                     let started = start + SignedDuration::from_millis(a as i64 * spacing_ms);
                     let ended = started + SignedDuration::from_secs(60);
@@ -101,14 +99,17 @@ async fn fill(store: &Store, attempts: u64, start: Timestamp) -> String {
                     } else {
                         "failed"
                     };
-                    insert.execute(rusqlite::params![
-                        campaignd::domain::ids::new_id(),
-                        (a % contact_count) as i64 + 1,
-                        status,
-                        outcome,
-                        time::format(started),
-                        time::format(ended),
-                    ])?;
+                    conn.execute(
+                        insert,
+                        store::args![
+                            campaignd::domain::ids::new_id(),
+                            (a % contact_count) as i64 + 1,
+                            status,
+                            outcome,
+                            time::format(started),
+                            time::format(ended),
+                        ],
+                    )?;
                 }
                 Ok(())
             })
@@ -121,7 +122,7 @@ async fn fill(store: &Store, attempts: u64, start: Timestamp) -> String {
         .write(|conn| {
             conn.execute(
                 "UPDATE contacts SET status = CASE WHEN seq % 3 = 0 THEN 'exhausted' ELSE 'completed' END",
-                [],
+                &[],
             )?;
             Ok(())
         })
@@ -200,7 +201,7 @@ async fn main() {
     );
     let t = Instant::now();
     let conn = store::open_connection(&db).unwrap();
-    let report = maintenance::check(&conn).unwrap();
+    let report = maintenance::check(&store::Db::Sqlite(&conn)).unwrap();
     assert!(report.is_clean(), "{report:?}");
     let rows: i64 = conn
         .query_row(

@@ -63,14 +63,20 @@ impl Default for ServeConfig {
 #[derive(Debug, Parser)]
 #[command(name = "campaignd", disable_version_flag = true)]
 pub struct Cli {
-    /// The SQLite database file (created on first use). Admin commands may use it while a server runs.
+    /// The SQLite database file (created on first use; default campaignd.db). Admin commands may
+    /// use it while a server runs.
+    #[arg(long, global = true, env = "CAMPAIGND_DB")]
+    pub db: Option<PathBuf>,
+
+    /// A PostgreSQL database instead of the SQLite file, for several nodes:
+    /// postgres://user:password@host:port/database?sslmode=disable|prefer|require|verify-ca|verify-full
     #[arg(
         long,
         global = true,
-        env = "CAMPAIGND_DB",
-        default_value = "campaignd.db"
+        env = "CAMPAIGND_DATABASE_URL",
+        hide_env_values = true
     )]
-    pub db: PathBuf,
+    pub database_url: Option<String>,
 
     /// Print the version, the phone metadata version and the tz database version.
     #[arg(short = 'V', long)]

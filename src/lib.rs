@@ -38,6 +38,8 @@ pub struct App {
     /// Calls the Twilio placer just created, for status callbacks that come before their sid
     /// is written.
     pub twilio_calls: Arc<dialer::twilio::NewCalls>,
+    /// Whether this node dials (on PostgreSQL, one node of many holds the lease).
+    pub leadership: Arc<dialer::leader::Leadership>,
 }
 
 /// `GET /metrics` and what it may show.
@@ -73,7 +75,14 @@ impl App {
             metrics: config.metrics,
             public_url: Default::default(),
             twilio_calls: Default::default(),
+            leadership: Default::default(),
         })
+    }
+
+    /// This node runs the dialer's passes (the dialer is on and, on PostgreSQL, it holds the
+    /// lease).
+    pub fn leads_dialing(&self) -> bool {
+        self.dialer.mode != dialer::Mode::Off && self.leadership.leads()
     }
 
     /// `--public-url`, else `http://<listen address>` once serving.
@@ -131,26 +140,30 @@ pub async fn serve(
     }
 }
 
-/// Ends the simulated calls a previous process left up, then starts the dialer of the app's
-/// mode.
+/// Starts the dialer of the app's mode: on SQLite after ending the simulated calls the last run
+/// left up; on PostgreSQL the node that takes the lease does that (`dialer::leader`).
 async fn start_dialer(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Result<(), String> {
     let clock = app.clock;
-    let ended = app
-        .store
-        .write(move |conn| store::dialing::end_simulated_calls(conn, clock.now()))
-        .await
-        .map_err(|e| e.to_string())?;
-    if ended > 0 {
-        (0..ended).for_each(|_| metrics::attempt_ended(domain::status::Outcome::Failed.as_str()));
-        tracing::info!("{ended} simulated call(s) left up by the last run ended as failed");
-    }
     let settings = app.dialer.clone();
+    if settings.mode == dialer::Mode::Off {
+        return Ok(());
+    }
+    if app.store.dialect() == store::Dialect::Sqlite {
+        dialer::leader::end_calls_of_the_last_leader(&app.store, clock).await;
+    }
+    tokio::spawn(dialer::leader::keep(
+        app.store.clone(),
+        app.leadership.clone(),
+        clock,
+        stop.clone(),
+    ));
     let (store, wake) = (app.store.clone(), app.wake_dialer.clone());
+    let leadership = app.leadership.clone();
     match settings.mode {
-        dialer::Mode::Off => {}
+        dialer::Mode::Off => unreachable!("checked above"),
         dialer::Mode::Simulate => {
             let simulation = settings.simulation.clone();
-            dialer::start(store, clock, settings, wake, stop, |events| {
+            dialer::start(store, leadership, clock, settings, wake, stop, |events| {
                 Arc::new(dialer::simulate::Simulator::new(simulation, clock, events))
             });
         }
@@ -164,7 +177,7 @@ async fn start_dialer(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Re
                 .map_err(|e| e.to_string())?;
             let placer = Arc::new(placer);
             tracing::info!("{}", placer.describe());
-            dialer::start(store, clock, settings, wake, stop, |_events| {
+            dialer::start(store, leadership, clock, settings, wake, stop, |_events| {
                 Arc::new(dialer::webhook::Shared(placer))
             });
         }
@@ -178,7 +191,7 @@ async fn start_dialer(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Re
                 .map_err(|e| e.to_string())?;
             let placer = Arc::new(placer);
             tracing::info!("{}", placer.describe());
-            dialer::start(store, clock, settings, wake, stop, |_events| {
+            dialer::start(store, leadership, clock, settings, wake, stop, |_events| {
                 Arc::new(dialer::twilio::Shared(placer))
             });
         }

@@ -34,6 +34,8 @@ pub const CALLS_UP: &str = "campaignd_calls_up";
 pub const ATTEMPTS_STARTED: &str = "campaignd_attempts_started_total";
 /// Attempts ended, by `outcome` (answered, voicemail, no_answer, busy, failed).
 pub const ATTEMPTS_ENDED: &str = "campaignd_attempts_ended_total";
+/// 1 while this node holds the dialer's lease (always, on SQLite with the dialer on).
+pub const DIALER_LEADER: &str = "campaignd_dialer_leader";
 /// One pass of the dialing loop.
 pub const DIALER_LOOP_SECONDS: &str = "campaignd_dialer_loop_seconds";
 /// Webhook deliveries, by `result` (delivered, failed).
@@ -104,6 +106,7 @@ fn describe() {
     describe_gauge!(ORG_CALLS_UP, "calls up by organisation");
     describe_gauge!(CALLS_UP, "calls up now (contacts locked or in progress)");
     describe_counter!(ATTEMPTS_STARTED, "call attempts started");
+    describe_gauge!(DIALER_LEADER, "1 while this node leads the dialer");
     describe_counter!(ATTEMPTS_ENDED, "call attempts ended, by outcome");
     describe_histogram!(
         DIALER_LOOP_SECONDS,
@@ -135,6 +138,10 @@ pub fn writer_group(queued: usize, jobs: usize) {
 }
 
 /// One pass of the dialing loop that started `started` calls.
+pub fn dialer_leader(leads: bool) {
+    gauge!(DIALER_LEADER).set(if leads { 1.0 } else { 0.0 });
+}
+
 pub fn dialer_pass(elapsed: Duration, started: usize) {
     histogram!(DIALER_LOOP_SECONDS).record(elapsed.as_secs_f64());
     counter!(ATTEMPTS_STARTED).increment(started as u64);

@@ -77,7 +77,7 @@ pub async fn authorize(
 /// The organisation a credential acts for with the `X-Anyreach-Org` header it came with, and its
 /// scopes there; or the 401/403 of docs/api.md §2.
 fn resolve(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Db,
     credential: &Credential,
     org_header: Option<String>,
     clock: Clock,

@@ -4,9 +4,9 @@ use super::validate::{Checker, Field, Loc};
 use super::{ApiError, ApiResult, Ctx, Request, created, ok};
 use crate::domain::status::{CampaignStatus, Lifecycle};
 
+use crate::store::Db;
 use crate::store::campaigns::{self as store, Campaign, CampaignFields, ListFilter};
 use crate::store::{StoreResult, configurations};
-use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 const NOT_FOUND: ApiError = ApiError::NotFound("Campaign not found");
@@ -245,7 +245,7 @@ pub fn external_id(c: &mut Checker, value: &Value, loc: &Loc) -> Option<String> 
 
 /// 422 at `["body","configuration_id"]` unless the configuration is one of the organisation's
 /// (another organisation's reads as unknown, so nothing about it is revealed).
-fn check_configuration(conn: &Connection, org: &str, id: &str) -> StoreResult<ApiResult<()>> {
+fn check_configuration(conn: &Db, org: &str, id: &str) -> StoreResult<ApiResult<()>> {
     if configurations::exists(conn, org, id)? {
         return Ok(Ok(()));
     }

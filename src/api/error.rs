@@ -19,6 +19,8 @@ pub enum ApiError {
     BadRequest(String),
     Conflict(String),
     Busy,
+    /// 503: the database server does not answer.
+    Unavailable,
     /// 500; the cause goes to the log, never to the client.
     Internal(String),
 }
@@ -51,8 +53,12 @@ impl From<StoreError> for ApiError {
                 ApiError::Conflict(format!("Configuration is used by {campaigns} campaign(s)"))
             }
             StoreError::Busy => ApiError::Busy,
+            StoreError::Unavailable => ApiError::Unavailable,
             cause @ (StoreError::MissingNumbers(_)
+            | StoreError::Constraint(_)
+            | StoreError::NotLeader
             | StoreError::Sqlite(_)
+            | StoreError::Postgres(_)
             | StoreError::Pool(_)
             | StoreError::Corrupt(_)
             | StoreError::Stopped(_)) => ApiError::Internal(error_chain(&cause)),
@@ -80,6 +86,10 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!("Service Unavailable"),
             ),
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!("Database unavailable"),
+            ),
             ApiError::Internal(cause) => {
                 tracing::error!("internal error: {cause}");
                 (
@@ -100,7 +110,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => {
                 headers.insert("www-authenticate", "Bearer".parse().expect("ASCII"));
             }
-            ApiError::Busy => {
+            ApiError::Busy | ApiError::Unavailable => {
                 headers.insert("retry-after", "1".parse().expect("ASCII"));
             }
             _ => {}

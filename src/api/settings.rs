@@ -26,21 +26,25 @@ pub async fn metrics(ctx: Ctx<'_>) -> ApiResult<warp::reply::Response> {
 }
 
 pub async fn health(ctx: Ctx<'_>) -> ApiResult<warp::reply::Response> {
-    let answered = ctx
-        .app
-        .store
-        .read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
-        .await;
+    let answered = ctx.app.store.read(crate::store::ping).await;
+    let store = crate::store::postgres::dialect_name(ctx.app.store.dialect());
     Ok(match answered {
-        Ok(()) => super::json_response(
-            StatusCode::OK,
-            &json!({"status": "ok", "dialer": ctx.app.dialer.mode.as_str()}),
-        ),
+        Ok(()) => {
+            let mut body = json!({
+                "status": "ok",
+                "dialer": ctx.app.dialer.mode.as_str(),
+                "store": store,
+            });
+            if ctx.app.dialer.mode != crate::dialer::Mode::Off {
+                body["dialer_leader"] = json!(ctx.app.leads_dialing());
+            }
+            super::json_response(StatusCode::OK, &body)
+        }
         Err(error) => {
             tracing::warn!("health check: {error}");
             super::json_response(
                 StatusCode::SERVICE_UNAVAILABLE,
-                &json!({"status": "unavailable"}),
+                &json!({"status": "unavailable", "store": store}),
             )
         }
     })

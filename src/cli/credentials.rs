@@ -1,16 +1,14 @@
 //! `campaignd orgs|keys|users|tokens`: organisations and the credentials that act for them.
 
-use super::{CliError, CliResult, change, open};
+use super::{CliError, CliResult, Database, Location, change};
 use crate::config::{KeysCommand, OrgsCommand, TokensCommand, UsersCommand};
 use crate::domain::credential::{Credential, Kind};
 use crate::domain::scope::{Role, Scopes};
 use crate::domain::{ids, time};
 use crate::store::credentials::{self, NewKey};
-use crate::store::{StoreError, orgs};
-use rusqlite::Connection;
-use std::path::Path;
+use crate::store::{Db, StoreError, orgs};
 
-pub(super) fn orgs(db: &Path, command: OrgsCommand) -> CliResult<()> {
+pub(super) fn orgs(location: &Location, command: OrgsCommand) -> CliResult<()> {
     match command {
         OrgsCommand::Create { id, name } => {
             if !ids::is_valid_org_id(&id) {
@@ -18,13 +16,13 @@ pub(super) fn orgs(db: &Path, command: OrgsCommand) -> CliResult<()> {
                     "an organisation id is 1 to 64 letters, digits, '_' or '-'",
                 ));
             }
-            change(db, |conn, now| {
+            change(location, |conn, now| {
                 orgs::create(conn, &id, name.as_deref().unwrap_or(&id), now)
             })?;
             println!("created organisation {id}");
         }
         OrgsCommand::List => {
-            for (id, name, created_at) in orgs::list(&open(db)?)? {
+            for (id, name, created_at) in Database::open(location)?.read(orgs::list)? {
                 println!("{id}\t{name}\t{created_at}");
             }
         }
@@ -32,7 +30,7 @@ pub(super) fn orgs(db: &Path, command: OrgsCommand) -> CliResult<()> {
     Ok(())
 }
 
-pub(super) fn keys(db: &Path, command: KeysCommand) -> CliResult<()> {
+pub(super) fn keys(location: &Location, command: KeysCommand) -> CliResult<()> {
     match command {
         KeysCommand::Create {
             org,
@@ -46,7 +44,7 @@ pub(super) fn keys(db: &Path, command: KeysCommand) -> CliResult<()> {
                 .map_err(CliError::Refused)?;
             let expires_at = expires_in.as_deref().map(expiry).transpose()?;
             let key = Credential::generate(Kind::ApiKey);
-            change_in_org(db, &org, |conn, now| {
+            change_in_org(location, &org, |conn, now| {
                 let new = NewKey {
                     organization_id: &org,
                     name: &name,
@@ -59,9 +57,9 @@ pub(super) fn keys(db: &Path, command: KeysCommand) -> CliResult<()> {
             println!("{key}");
         }
         KeysCommand::List { org } => {
-            let conn = open(db)?;
+            let keys = Database::open(location)?.read(|db| credentials::list_keys(db, &org))?;
             println!("key_id\tname\tscopes\tcreated_at\texpires_at\trevoked_at");
-            for key in credentials::list_keys(&conn, &org)? {
+            for key in keys {
                 let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
@@ -76,7 +74,7 @@ pub(super) fn keys(db: &Path, command: KeysCommand) -> CliResult<()> {
         }
         KeysCommand::Revoke { key_id } => {
             let key_id = credential_id(&key_id, Kind::ApiKey);
-            let revoked = change(db, |conn, now| {
+            let revoked = change(location, |conn, now| {
                 credentials::revoke(conn, Kind::ApiKey, &key_id, now)
             });
             or_refused(revoked, || format!("no live key {key_id}"))?;
@@ -86,24 +84,26 @@ pub(super) fn keys(db: &Path, command: KeysCommand) -> CliResult<()> {
     Ok(())
 }
 
-pub(super) fn users(db: &Path, command: UsersCommand) -> CliResult<()> {
+pub(super) fn users(location: &Location, command: UsersCommand) -> CliResult<()> {
     match command {
         UsersCommand::Create { name } => {
             if name.trim().is_empty() {
                 return Err(CliError::refused("a user name cannot be empty"));
             }
-            change(db, |conn, now| credentials::create_user(conn, &name, now))?;
+            change(location, |conn, now| {
+                credentials::create_user(conn, &name, now)
+            })?;
             println!("created user {name}");
         }
         UsersCommand::AddMember { name, org, role } => {
             let role: Role = role.parse().map_err(CliError::Refused)?;
-            change_in_org(db, &org, |conn, _| {
+            change_in_org(location, &org, |conn, _| {
                 credentials::set_membership(conn, &name, &org, role)
             })?;
             println!("{name} is now {} of {org}", role.as_str());
         }
         UsersCommand::RemoveMember { name, org } => {
-            let removed = change(db, |conn, _| {
+            let removed = change(location, |conn, _| {
                 credentials::remove_membership(conn, &name, &org)
             });
             or_refused(removed, || format!("{name} is not a member of {org}"))?;
@@ -113,7 +113,7 @@ pub(super) fn users(db: &Path, command: UsersCommand) -> CliResult<()> {
     Ok(())
 }
 
-pub(super) fn tokens(db: &Path, command: TokensCommand) -> CliResult<()> {
+pub(super) fn tokens(location: &Location, command: TokensCommand) -> CliResult<()> {
     match command {
         TokensCommand::Create {
             user,
@@ -127,7 +127,7 @@ pub(super) fn tokens(db: &Path, command: TokensCommand) -> CliResult<()> {
                 .map_err(CliError::Refused)?;
             let expires_at = expires_in.as_deref().map(expiry).transpose()?;
             let token = Credential::generate(Kind::PersonalToken);
-            change(db, |conn, now| {
+            change(location, |conn, now| {
                 credentials::create_token(conn, &token, &user, scopes, expires_at, now)
             })?;
             eprintln!(
@@ -137,7 +137,7 @@ pub(super) fn tokens(db: &Path, command: TokensCommand) -> CliResult<()> {
         }
         TokensCommand::Revoke { token_id } => {
             let token_id = credential_id(&token_id, Kind::PersonalToken);
-            let revoked = change(db, |conn, now| {
+            let revoked = change(location, |conn, now| {
                 credentials::revoke(conn, Kind::PersonalToken, &token_id, now)
             });
             or_refused(revoked, || format!("no live token {token_id}"))?;
@@ -149,11 +149,11 @@ pub(super) fn tokens(db: &Path, command: TokensCommand) -> CliResult<()> {
 
 /// `change`, refused with a clear line when the organisation does not exist.
 fn change_in_org<T>(
-    db: &Path,
+    location: &Location,
     org: &str,
-    f: impl FnOnce(&Connection, &str) -> Result<T, StoreError>,
+    f: impl FnOnce(&Db, &str) -> Result<T, StoreError>,
 ) -> CliResult<T> {
-    let changed = change(db, |conn, now| {
+    let changed = change(location, |conn, now| {
         if !orgs::exists(conn, org)? {
             return Err(StoreError::NotFound);
         }

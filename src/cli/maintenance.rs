@@ -1,7 +1,7 @@
 //! `campaignd backup` and `campaignd check`: a verified online copy, and the checks of a
 //! database with its counters against a recount.
 
-use super::{CliError, CliResult, file_error};
+use super::{CliError, CliResult, Database, Location, file_error};
 use crate::config::{BackupArgs, CheckArgs};
 use crate::store::{self, maintenance};
 use std::io::{IsTerminal, Write};
@@ -42,23 +42,26 @@ pub(super) fn backup(db: &Path, args: BackupArgs) -> CliResult<()> {
 
 /// `campaignd check [--repair-counters]`: prints what is wrong, one line each; fails if anything
 /// is (after a repair, if only counters were wrong, it succeeds).
-pub(super) fn check(db: &Path, args: CheckArgs) -> CliResult<()> {
-    if !db.exists() {
-        return Err(CliError::refused(format!(
-            "no database at {}",
-            db.display()
-        )));
+pub(super) fn check(location: &Location, args: CheckArgs) -> CliResult<()> {
+    if let Location::File(db) = location {
+        if !db.exists() {
+            return Err(CliError::refused(format!(
+                "no database at {}",
+                db.display()
+            )));
+        }
+        let conn = store::open_connection(db).map_err(|e| file_error(db, e))?;
+        let version = store::schema_version(&conn)?;
+        if version != store::SCHEMA_VERSION {
+            eprintln!(
+                "note: schema version {version}; this build's is {} (serve upgrades the file)",
+                store::SCHEMA_VERSION
+            );
+        }
     }
     let started = std::time::Instant::now();
-    let mut conn = store::open_connection(db).map_err(|e| file_error(db, e))?;
-    let version = store::schema_version(&conn)?;
-    if version != store::SCHEMA_VERSION {
-        eprintln!(
-            "note: schema version {version}; this build's is {} (serve upgrades the file)",
-            store::SCHEMA_VERSION
-        );
-    }
-    let mut report = maintenance::check(&conn)?;
+    let mut database = Database::open_as_is(location)?;
+    let mut report = database.read(maintenance::check)?;
     let print = |report: &maintenance::Report| {
         for line in &report.integrity {
             println!("integrity_check: {line}");
@@ -72,9 +75,9 @@ pub(super) fn check(db: &Path, args: CheckArgs) -> CliResult<()> {
     };
     print(&report);
     if args.repair_counters && !report.counters.is_empty() {
-        let changed = maintenance::repair_counters(&mut conn)?;
+        let changed = database.write(maintenance::repair_counters)?;
         println!("repaired: {changed} counter row(s) recomputed in one transaction");
-        report = maintenance::check(&conn)?;
+        report = database.read(maintenance::check)?;
         if !report.counters.is_empty() {
             print(&report);
         }
@@ -82,10 +85,13 @@ pub(super) fn check(db: &Path, args: CheckArgs) -> CliResult<()> {
     let problems = report.integrity.len() + report.foreign_keys.len() + report.counters.len();
     let seconds = started.elapsed().as_secs_f64();
     if problems == 0 {
-        println!(
-            "{}: ok (integrity_check, foreign_key_check, counters) in {seconds:.1} s",
-            db.display()
-        );
+        match location {
+            Location::File(db) => println!(
+                "{}: ok (integrity_check, foreign_key_check, counters) in {seconds:.1} s",
+                db.display()
+            ),
+            Location::Postgres(_) => println!("ok (counters, references) in {seconds:.1} s"),
+        }
         Ok(())
     } else if report.integrity.is_empty() && report.foreign_keys.is_empty() {
         Err(CliError::Problems(format!(

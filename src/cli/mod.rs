@@ -9,7 +9,8 @@ mod serve;
 
 use crate::config::{Cli, Command, ConfigError};
 use crate::domain::time;
-use crate::store::{self, StoreError};
+use crate::store::postgres::{ConnectError, PostgresStore};
+use crate::store::{self, Db, StoreError, StoreResult};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,8 @@ pub enum CliError {
     Open(#[from] store::OpenError),
     #[error(transparent)]
     Migrate(#[from] store::MigrateError),
+    #[error(transparent)]
+    Postgres(#[from] ConnectError),
     #[error(transparent)]
     Maintenance(#[from] store::maintenance::MaintenanceError),
     #[error("{}: {source}", path.display())]
@@ -53,23 +56,102 @@ pub fn run(cli: Cli) -> CliResult<()> {
             "no command given; try `campaignd serve` or `campaignd --help`",
         ));
     };
+    let location = match (cli.db, cli.database_url) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::refused(
+                "--db and --database-url name two databases; give one (--database-url for \
+                 PostgreSQL, --db for the SQLite file)",
+            ));
+        }
+        (_, Some(url)) => Location::Postgres(url),
+        (db, None) => Location::File(db.unwrap_or_else(|| PathBuf::from("campaignd.db"))),
+    };
     match command {
-        Command::Serve(args) => serve::serve(&cli.db, &args),
-        Command::Orgs(command) => credentials::orgs(&cli.db, command),
-        Command::Keys(command) => credentials::keys(&cli.db, command),
-        Command::Users(command) => credentials::users(&cli.db, command),
-        Command::Tokens(command) => credentials::tokens(&cli.db, command),
-        Command::Import(args) => import::import(&cli.db, args),
-        Command::Backup(args) => maintenance::backup(&cli.db, args),
-        Command::Check(args) => maintenance::check(&cli.db, args),
+        Command::Serve(args) => serve::serve(&location, &args),
+        Command::Orgs(command) => credentials::orgs(&location, command),
+        Command::Keys(command) => credentials::keys(&location, command),
+        Command::Users(command) => credentials::users(&location, command),
+        Command::Tokens(command) => credentials::tokens(&location, command),
+        Command::Import(args) => import::import(&location, args),
+        Command::Backup(args) => match &location {
+            Location::File(db) => maintenance::backup(db, args),
+            Location::Postgres(_) => Err(CliError::refused(
+                "backup copies the SQLite file; on PostgreSQL back up with pg_dump (README, \
+                 \"Beyond one machine\")",
+            )),
+        },
+        Command::Check(args) => maintenance::check(&location, args),
     }
 }
 
-/// Opens the database for an admin command, creating and migrating it like the server would.
-fn open(db: &Path) -> CliResult<Connection> {
-    let mut conn = store::open_connection(db).map_err(|e| file_error(db, e))?;
-    store::migrate(&mut conn)?;
-    Ok(conn)
+/// Where the data is: the SQLite file (`--db`) or a PostgreSQL database (`--database-url`).
+pub enum Location {
+    File(PathBuf),
+    Postgres(String),
+}
+
+/// The database an admin command works on, opened (created and migrated like the server would).
+enum Database {
+    Sqlite(Connection),
+    Postgres {
+        store: PostgresStore,
+        // The store's connections run on it; dropped after the store.
+        _runtime: tokio::runtime::Runtime,
+    },
+}
+
+impl Database {
+    fn open(location: &Location) -> CliResult<Database> {
+        let database = Database::open_as_is(location)?;
+        if let Database::Sqlite(mut conn) = database {
+            store::migrate(&mut conn)?;
+            return Ok(Database::Sqlite(conn));
+        }
+        Ok(database)
+    }
+
+    /// `open`, without upgrading an older SQLite file (`check` reports on it as it is).
+    fn open_as_is(location: &Location) -> CliResult<Database> {
+        match location {
+            Location::File(db) => {
+                let conn = store::open_connection(db).map_err(|e| file_error(db, e))?;
+                Ok(Database::Sqlite(conn))
+            }
+            Location::Postgres(url) => {
+                let runtime = admin_runtime()?;
+                let store = runtime.block_on(PostgresStore::connect(url))?;
+                Ok(Database::Postgres {
+                    store,
+                    _runtime: runtime,
+                })
+            }
+        }
+    }
+
+    /// One change in its own transaction (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: under the
+    /// write lock every node takes).
+    fn write<T>(&mut self, f: impl FnOnce(&Db) -> StoreResult<T>) -> CliResult<T> {
+        Ok(match self {
+            Database::Sqlite(conn) => store::write_now(conn, f)?,
+            Database::Postgres { store, .. } => store.write_blocking(f)?,
+        })
+    }
+
+    fn read<T>(&mut self, f: impl FnOnce(&Db) -> StoreResult<T>) -> CliResult<T> {
+        Ok(match self {
+            Database::Sqlite(conn) => f(&Db::Sqlite(conn))?,
+            Database::Postgres { store, .. } => store.read_blocking(f)?,
+        })
+    }
+}
+
+/// A small runtime for an admin command's PostgreSQL connections (its calls block on it).
+fn admin_runtime() -> CliResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::refused(format!("starting the runtime: {e}")))
 }
 
 /// A database file that cannot be opened, named.
@@ -79,9 +161,8 @@ fn file_error(db: &Path, error: rusqlite::Error) -> CliError {
 
 /// Runs one change in its own transaction, with the time of now.
 fn change<T>(
-    db: &Path,
-    f: impl FnOnce(&Connection, &str) -> Result<T, StoreError>,
+    location: &Location,
+    f: impl FnOnce(&Db, &str) -> Result<T, StoreError>,
 ) -> CliResult<T> {
-    let mut conn = open(db)?;
-    Ok(store::write_now(&mut conn, |tx| f(tx, &time::now_text()))?)
+    Database::open(location)?.write(|db| f(db, &time::now_text()))
 }

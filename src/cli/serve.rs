@@ -1,5 +1,6 @@
 //! `campaignd serve`: start-up (the first key, logging, signals), then the server until a signal.
 
+use super::Location;
 use super::{CliError, CliResult};
 use crate::config::{ServeArgs, ServeConfig};
 use crate::dialer::{self, Mode};
@@ -7,32 +8,17 @@ use crate::domain::clock::Clock;
 use crate::domain::credential::{Credential, Kind};
 use crate::domain::scope::Scopes;
 use crate::store::credentials::{self, NewKey};
-use crate::store::{self, orgs};
-use rusqlite::Connection;
-use std::path::Path;
+use crate::store::postgres::PostgresStore;
+use crate::store::{self, SqliteStore, Store, orgs};
 
-pub(super) fn serve(db: &Path, args: &ServeArgs) -> CliResult<()> {
+pub(super) fn serve(location: &Location, args: &ServeArgs) -> CliResult<()> {
     init_logging();
     let config = args.resolve()?;
+    if let Location::Postgres(_) = location {
+        refuse_sqlite_only(&config)?;
+    }
     // After the flags are checked: a refused flag is the one line printed (docs/api.md §8.1).
     crate::raise_open_file_limit();
-    // The ephemeral database lives in a temporary folder that is removed when this returns.
-    let ephemeral_dir = config
-        .ephemeral
-        .then(tempfile::tempdir)
-        .transpose()
-        .map_err(|e| CliError::refused(format!("creating a temporary database: {e}")))?;
-    let db = ephemeral_dir
-        .as_ref()
-        .map_or(db.to_path_buf(), |dir| dir.path().join("campaignd.db"));
-
-    // One server per database (docs/api.md §9); held until this function returns.
-    let _lock = store::maintenance::lock_server(&db)?;
-    let store = store::Store::open_with(&db, config.synchronous, config.checkpoint)?;
-    let mut conn = super::open(&db)?;
-    bootstrap(&mut conn, &config)?;
-    drop(conn);
-
     // Blocking work (reads on the pool of READERS connections, phone normalisation) gains nothing
     // from more threads than that on a small machine, and each idle thread keeps its allocator
     // heap and its phone-pattern cache: tokio's default of 512 let the memory grow past 1 GB.
@@ -41,6 +27,36 @@ pub(super) fn serve(db: &Path, args: &ServeArgs) -> CliResult<()> {
         .enable_all()
         .build()
         .map_err(|e| CliError::refused(format!("starting the runtime: {e}")))?;
+    // The ephemeral database lives in a temporary folder that is removed when this returns.
+    let ephemeral_dir = config
+        .ephemeral
+        .then(tempfile::tempdir)
+        .transpose()
+        .map_err(|e| CliError::refused(format!("creating a temporary database: {e}")))?;
+    let (store, where_, _lock) = match location {
+        Location::File(db) => {
+            let db = ephemeral_dir
+                .as_ref()
+                .map_or(db.to_path_buf(), |dir| dir.path().join("campaignd.db"));
+            // One server per database (docs/api.md §9); held until this function returns.
+            let lock = store::maintenance::lock_server(&db)?;
+            let store = SqliteStore::open_with(&db, config.synchronous, config.checkpoint)?;
+            let where_ = if ephemeral_dir.is_some() {
+                "an ephemeral database".to_string()
+            } else {
+                db.display().to_string()
+            };
+            (Store::sqlite(store), where_, Some(lock))
+        }
+        Location::Postgres(url) => {
+            let store = runtime.block_on(PostgresStore::connect(url))?;
+            let where_ = format!("PostgreSQL at {}", store.at());
+            (Store::postgres(store), where_, None)
+        }
+    };
+    let bootstrap_store = store.clone();
+    runtime.block_on(bootstrap(&bootstrap_store, &config))?;
+
     let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -48,11 +64,6 @@ pub(super) fn serve(db: &Path, args: &ServeArgs) -> CliResult<()> {
         let address = listener
             .local_addr()
             .map_err(|e| CliError::refused(e.to_string()))?;
-        let where_ = if ephemeral_dir.is_some() {
-            "an ephemeral database".to_string()
-        } else {
-            db.display().to_string()
-        };
         tracing::info!("campaignd listening on http://{address} with {where_}");
         if config.checkpoint == store::Checkpoint::External {
             tracing::info!("checkpoints left to an external process (--checkpoint external)");
@@ -66,6 +77,17 @@ pub(super) fn serve(db: &Path, args: &ServeArgs) -> CliResult<()> {
     // Blocking tasks still running (a reader behind a cut-off request) get a moment, not more.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     result
+}
+
+/// What only the embedded SQLite database can do, refused with PostgreSQL (the fast clock is
+/// refused already: it needs `--ephemeral`).
+fn refuse_sqlite_only(config: &ServeConfig) -> CliResult<()> {
+    if config.ephemeral {
+        return Err(CliError::refused(
+            "--ephemeral makes a throw-away SQLite file; it cannot be used with --database-url",
+        ));
+    }
+    Ok(())
 }
 
 /// Says at start-up who places calls, and how to change it.
@@ -96,31 +118,35 @@ fn log_dialer(dialer: &dialer::Settings, clock: &Clock) {
 
 /// On a database with no organisation: creates `org_default` and its first key, and prints the
 /// key once. A chosen `--bootstrap-key` is created when it does not exist yet.
-fn bootstrap(conn: &mut Connection, config: &ServeConfig) -> CliResult<()> {
+async fn bootstrap(store: &Store, config: &ServeConfig) -> CliResult<()> {
     let now = config.clock.now_text();
-    let created = store::write_now(conn, |tx| {
-        let empty = orgs::is_empty(tx)?;
-        if empty {
-            orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
-        }
-        let key = match &config.bootstrap_key {
-            Some(key) if credentials::key_exists(tx, &key.id)? => return Ok(None),
-            Some(key) => key.clone(),
-            None if empty => Credential::generate(Kind::ApiKey),
-            None => return Ok(None),
-        };
-        if !orgs::exists(tx, orgs::DEFAULT_ORG)? {
-            orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
-        }
-        let new = NewKey {
-            organization_id: orgs::DEFAULT_ORG,
-            name: "bootstrap",
-            scopes: Scopes::ALL,
-            expires_at: None,
-        };
-        credentials::create_key(tx, &key, &new, &now)?;
-        Ok(Some(key))
-    })?;
+    let bootstrap_key = config.bootstrap_key.clone();
+    // One write: nodes that start together on one PostgreSQL database create one key.
+    let created = store
+        .write(move |tx| {
+            let empty = orgs::is_empty(tx)?;
+            if empty {
+                orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
+            }
+            let key = match &bootstrap_key {
+                Some(key) if credentials::key_exists(tx, &key.id)? => return Ok(None),
+                Some(key) => key.clone(),
+                None if empty => Credential::generate(Kind::ApiKey),
+                None => return Ok(None),
+            };
+            if !orgs::exists(tx, orgs::DEFAULT_ORG)? {
+                orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
+            }
+            let new = NewKey {
+                organization_id: orgs::DEFAULT_ORG,
+                name: "bootstrap",
+                scopes: Scopes::ALL,
+                expires_at: None,
+            };
+            credentials::create_key(tx, &key, &new, &now)?;
+            Ok(Some(key))
+        })
+        .await?;
     if let Some(key) = created {
         let listen = config.listen;
         let host = if listen.ip().is_unspecified() {

@@ -3,6 +3,7 @@
 //! each attempt to a placer; a recorder writes what the placers report. It knows no HTTP server
 //! types: the API only wakes it.
 
+pub mod leader;
 pub mod outbound;
 pub mod simulate;
 pub mod slots;
@@ -12,11 +13,11 @@ pub mod webhook;
 use crate::domain::attempt::Call;
 use crate::domain::clock::Clock;
 use crate::domain::status::Outcome;
+use crate::store::Db;
 use crate::store::configurations::RulesCache;
 use crate::store::dialing::{self, EndAttempt, Ended, Expired};
 use crate::store::{Store, StoreError, StoreResult, savepoint};
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::Connection;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc, watch};
@@ -132,6 +133,7 @@ pub const LOCK_TIMEOUT: SignedDuration = SignedDuration::from_secs(60);
 /// true; calls up keep going and are recorded while the runtime lives.
 pub fn start(
     store: Store,
+    leadership: Arc<leader::Leadership>,
     clock: Clock,
     settings: Settings,
     wake: Arc<Notify>,
@@ -141,11 +143,15 @@ pub fn start(
     let (events, queue) = mpsc::unbounded_channel();
     let placer = placer(events.clone());
     tokio::spawn(record(store.clone(), clock, queue, wake.clone()));
-    tokio::spawn(run_loop(store, clock, settings, placer, events, wake, stop));
+    tokio::spawn(run_loop(
+        store, leadership, clock, settings, placer, events, wake, stop,
+    ));
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_loop(
     store: Store,
+    leadership: Arc<leader::Leadership>,
     clock: Clock,
     settings: Settings,
     placer: Arc<dyn Placer>,
@@ -157,8 +163,9 @@ async fn run_loop(
     loop {
         let started = Instant::now();
         let mut next = started + period;
-        if placer.hold_until().is_none_or(|until| until <= started) {
-            match pass(&store, clock, &settings).await {
+        let holding = placer.hold_until().is_some_and(|until| until > started);
+        if leadership.leads() && !holding {
+            match pass(&store, &leadership, clock, &settings).await {
                 Ok(calls) => {
                     crate::metrics::dialer_pass(started.elapsed(), calls.len());
                     if calls.len() == CLAIMS_PER_PASS {
@@ -176,6 +183,8 @@ async fn run_loop(
                         });
                     }
                 }
+                // The lease moved to another node between the check and the pass.
+                Err(StoreError::NotLeader) => {}
                 Err(error) => tracing::warn!("dialer pass: {error}"),
             }
         }
@@ -189,10 +198,17 @@ async fn run_loop(
 }
 
 /// One pass: stale locks and overdue calls, then the claim, in one transaction.
-async fn pass(store: &Store, clock: Clock, settings: &Settings) -> StoreResult<Vec<Call>> {
+async fn pass(
+    store: &Store,
+    leadership: &Arc<leader::Leadership>,
+    clock: Clock,
+    settings: &Settings,
+) -> StoreResult<Vec<Call>> {
     let (global, max_call) = (settings.global_concurrency, settings.max_call);
+    let leadership = leadership.clone();
     let (expired, calls) = store
         .write(move |conn| {
+            leadership.fence(conn)?;
             let now = clock.now();
             let expired = dialing::expire(conn, now, LOCK_TIMEOUT, max_call)?;
             let calls = claim(conn, now, global, CLAIMS_PER_PASS)?;
@@ -206,12 +222,7 @@ async fn pass(store: &Store, clock: Clock, settings: &Settings) -> StoreResult<V
 
 /// Shares the free slots (at most `most` of them) between the organisations that have due
 /// contacts (step 3), and starts that many of their contacts' attempts (steps 4 and 5).
-pub fn claim(
-    conn: &Connection,
-    now: jiff::Timestamp,
-    global: i64,
-    most: usize,
-) -> StoreResult<Vec<Call>> {
+pub fn claim(conn: &Db, now: jiff::Timestamp, global: i64, most: usize) -> StoreResult<Vec<Call>> {
     let free = (global - dialing::calls_up(conn)?).min(most as i64);
     if free <= 0 {
         return Ok(Vec::new());
@@ -306,7 +317,7 @@ fn without_placed_before_their_end(events: Vec<Event>) -> Vec<Event> {
 
 /// Writes one event; the outcome of the attempt it ended, if it ended one.
 fn apply(
-    conn: &Connection,
+    conn: &Db,
     rules: &mut RulesCache,
     event: Event,
     now: Timestamp,

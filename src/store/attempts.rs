@@ -2,14 +2,15 @@
 //! or as Twilio's status callbacks do (`POST /campaign/twilio/status`, by the call's id):
 //! the checks that need the stored attempt, then step 6 of the loop, in one write transaction.
 
+use super::args;
 use super::configurations::RulesCache;
 use super::contacts::{self, Contact, Scope};
+use super::db::Db;
 use super::dialing::{self, EndAttempt, Ended};
 use super::{StoreError, StoreResult};
 use crate::domain::status::{AttemptStatus, Outcome};
 use crate::domain::time;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension};
 
 /// A reported result.
 pub struct Report<'a> {
@@ -35,28 +36,22 @@ pub enum Reported {
 }
 
 /// Ends the attempt `report` names, of `org` (else `NotFound`), with its outcome.
-pub fn report(
-    conn: &Connection,
-    org: &str,
-    report: &Report<'_>,
-    now: Timestamp,
-) -> StoreResult<Reported> {
-    let found = conn
-        .prepare_cached(
-            "SELECT a.status, a.outcome, a.started_at, c.id, c.campaign_id
+pub fn report(conn: &Db, org: &str, report: &Report<'_>, now: Timestamp) -> StoreResult<Reported> {
+    let found = conn.query_opt(
+        "SELECT a.status, a.outcome, a.started_at, c.id, c.campaign_id
              FROM attempts a JOIN contacts c ON c.seq = a.contact_seq
              WHERE a.id = ?1 AND c.organization_id = ?2",
-        )?
-        .query_row([report.attempt_id, org], |r| {
+        args![report.attempt_id, org],
+        |r| {
             Ok((
-                r.get::<_, AttemptStatus>(0)?,
-                r.get::<_, Option<Outcome>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
+                r.get::<AttemptStatus>(0)?,
+                r.get::<Option<Outcome>>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<Option<String>>(4)?,
             ))
-        })
-        .optional()?;
+        },
+    )?;
     let Some((status, stored_outcome, started_at, contact_id, campaign_id)) = found else {
         return Err(StoreError::NotFound);
     };
@@ -108,20 +103,19 @@ pub enum CallEnd {
 }
 
 /// The attempt whose call has this id (`conversation_id`, e.g. a Twilio call's sid).
-pub fn by_conversation(conn: &Connection, conversation_id: &str) -> StoreResult<Option<String>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id FROM attempts WHERE conversation_id = ?1 ORDER BY started_at DESC LIMIT 1",
-        )?
-        .query_row([conversation_id], |r| r.get(0))
-        .optional()?)
+pub fn by_conversation(conn: &Db, conversation_id: &str) -> StoreResult<Option<String>> {
+    conn.query_opt(
+        "SELECT id FROM attempts WHERE conversation_id = ?1 ORDER BY started_at DESC LIMIT 1",
+        args![conversation_id],
+        |r| r.get(0),
+    )
 }
 
 /// Ends `attempt_id`, the attempt of the call `conversation_id`, with `outcome` at `now` (step
 /// 6; the call's id is written too, in case the placer's own record of it is still on its way):
 /// what happened, or `None` when there is no such attempt.
 pub fn end_call(
-    conn: &Connection,
+    conn: &Db,
     attempt_id: &str,
     conversation_id: &str,
     outcome: Outcome,

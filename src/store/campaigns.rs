@@ -1,10 +1,12 @@
 //! Campaigns: rows, addressing by id or external_id, conditional lifecycle updates, keyset lists.
 
+use super::args;
+use super::db::{Db, Row};
 use super::{Cursor, StoreError, StoreResult, page};
 use crate::domain::ids::{new_id, parse_uuid};
 use crate::domain::status::{CampaignStatus, Lifecycle};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
+use std::ops::ControlFlow;
 
 /// The writable fields of a campaign, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,7 +44,7 @@ impl Campaign {
 
 const COLUMNS: &str = "id, organization_id, external_id, name, status, priority, configuration_id, created_at, updated_at";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Campaign> {
+fn from_row(row: &Row<'_>) -> StoreResult<Campaign> {
     Ok(Campaign {
         id: row.get(0)?,
         organization_id: row.get(1)?,
@@ -56,34 +58,24 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Campaign> {
     })
 }
 
-pub fn get(conn: &Connection, org: &str, id: &str) -> StoreResult<Option<Campaign>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM campaigns WHERE id = ?1 AND organization_id = ?2"
-        ))?
-        .query_row(params![id, org], from_row)
-        .optional()?)
+pub fn get(conn: &Db, org: &str, id: &str) -> StoreResult<Option<Campaign>> {
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM campaigns WHERE id = ?1 AND organization_id = ?2"),
+        args![id, org],
+        from_row,
+    )
 }
 
-fn by_external_id(
-    conn: &Connection,
-    org: &str,
-    external_id: &str,
-) -> StoreResult<Option<Campaign>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM campaigns WHERE organization_id = ?1 AND external_id = ?2"
-        ))?
-        .query_row(params![org, external_id], from_row)
-        .optional()?)
+fn by_external_id(conn: &Db, org: &str, external_id: &str) -> StoreResult<Option<Campaign>> {
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM campaigns WHERE organization_id = ?1 AND external_id = ?2"),
+        args![org, external_id],
+        from_row,
+    )
 }
 
 /// A path's `{id}` (docs/api.md §3): a campaign UUID of the organisation first, then its external_id.
-pub fn resolve(
-    conn: &Connection,
-    org: &str,
-    id_or_external: &str,
-) -> StoreResult<Option<Campaign>> {
+pub fn resolve(conn: &Db, org: &str, id_or_external: &str) -> StoreResult<Option<Campaign>> {
     if let Some(id) = parse_uuid(id_or_external)
         && let Some(campaign) = get(conn, org, &id)?
     {
@@ -95,7 +87,7 @@ pub fn resolve(
 /// 409 when another campaign of the organisation already has `f.external_id`. Checked before the
 /// write (the single writer makes that race-free) so the answer carries the contract's detail.
 fn ensure_external_id_free(
-    conn: &Connection,
+    conn: &Db,
     org: &str,
     f: &CampaignFields,
     own_id: Option<&str>,
@@ -112,33 +104,30 @@ fn ensure_external_id_free(
 }
 
 /// Inserts an `active` campaign. The caller has checked that the configuration is the org's.
-pub fn create(
-    conn: &Connection,
-    org: &str,
-    f: &CampaignFields,
-    now: &str,
-) -> StoreResult<Campaign> {
+pub fn create(conn: &Db, org: &str, f: &CampaignFields, now: &str) -> StoreResult<Campaign> {
     ensure_external_id_free(conn, org, f, None)?;
     let id = new_id();
-    conn.prepare_cached(&format!(
-        "INSERT INTO campaigns ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7, ?7)"
-    ))?
-    .execute(params![
-        id,
-        org,
-        f.external_id,
-        f.name,
-        f.priority,
-        f.configuration_id,
-        now
-    ])?;
+    conn.execute(
+        &format!(
+            "INSERT INTO campaigns ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7, ?7)"
+        ),
+        args![
+            id,
+            org,
+            f.external_id,
+            f.name,
+            f.priority,
+            f.configuration_id,
+            now
+        ],
+    )?;
     get(conn, org, &id)?.ok_or(StoreError::NotFound)
 }
 
 /// Replaces the writable fields; `updated_at` moves only when a stored value changes. The caller
 /// has refused closed campaigns and checked the configuration.
 pub fn update(
-    conn: &Connection,
+    conn: &Db,
     org: &str,
     id: &str,
     f: &CampaignFields,
@@ -146,21 +135,21 @@ pub fn update(
 ) -> StoreResult<Campaign> {
     ensure_external_id_free(conn, org, f, Some(id))?;
     let before = get(conn, org, id)?.ok_or(StoreError::NotFound)?;
-    conn.prepare_cached(
+    conn.execute(
         "UPDATE campaigns SET name = ?3, external_id = ?4, priority = ?5, configuration_id = ?6,
             updated_at = ?7
          WHERE id = ?1 AND organization_id = ?2
-           AND (name, external_id, priority, configuration_id) IS NOT (?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        id,
-        org,
-        f.name,
-        f.external_id,
-        f.priority,
-        f.configuration_id,
-        now
-    ])?;
+           AND (name, external_id, priority, configuration_id) IS DISTINCT FROM (?3, ?4, ?5, ?6)",
+        args![
+            id,
+            org,
+            f.name,
+            f.external_id,
+            f.priority,
+            f.configuration_id,
+            now
+        ],
+    )?;
     if before.configuration_id != f.configuration_id {
         super::dialing::reschedule_campaign(conn, org, id)?;
     }
@@ -171,7 +160,7 @@ pub fn update(
 /// succeed from the same state. An action whose target is the current status (start of an active
 /// campaign) changes nothing; one not allowed from the current status is `Refused`.
 pub fn transition(
-    conn: &Connection,
+    conn: &Db,
     org: &str,
     id: &str,
     action: Lifecycle,
@@ -184,13 +173,14 @@ pub fn transition(
         .map(|s| format!("'{}'", s.as_str()))
         .collect();
     let target = action.target();
-    let changed = conn
-        .prepare_cached(&format!(
+    let changed = conn.execute(
+        &format!(
             "UPDATE campaigns SET status = ?3, updated_at = ?4
              WHERE id = ?1 AND organization_id = ?2 AND status IN ({}) AND status <> ?3",
             allowed.join(", ")
-        ))?
-        .execute(params![id, org, target, now])?;
+        ),
+        args![id, org, target, now],
+    )?;
     let campaign = get(conn, org, id)?.ok_or(StoreError::NotFound)?;
     if changed == 0 && !(campaign.status == target && action.allowed_from().contains(&target)) {
         return Err(StoreError::WrongState(action.refusal()));
@@ -211,7 +201,7 @@ pub struct ListFilter {
 /// the index is walked, since SQLite's `lower()` and `LIKE` fold ASCII only and `LIKE` gives `%`
 /// and `_` a meaning. `limit + 1` matches are read to know whether another page follows.
 pub fn list(
-    conn: &Connection,
+    conn: &Db,
     org: &str,
     limit: usize,
     after: Option<&Cursor>,
@@ -230,22 +220,14 @@ pub fn list(
         let wanted = filter.statuses.is_empty() || filter.statuses.contains(&status);
         wanted.then_some(status)
     });
-    let mut statement = conn.prepare_cached(&format!(
+    let mut found = Vec::new();
+    let sql = format!(
         "SELECT {COLUMNS} FROM campaigns
          WHERE organization_id = ?1 AND (created_at, id) < (?2, ?3) AND status IN (?4, ?5, ?6)
          ORDER BY created_at DESC, id DESC"
-    ))?;
-    let mut rows = statement.query(params![
-        org,
-        created_at,
-        id,
-        statuses[0],
-        statuses[1],
-        statuses[2]
-    ])?;
-    let mut found = Vec::new();
-    while found.len() <= limit {
-        let Some(row) = rows.next()? else { break };
+    );
+    let args = args![org, created_at, id, statuses[0], statuses[1], statuses[2]];
+    conn.each(&sql, args, |row| {
         let campaign = from_row(row)?;
         let name_matches = filter
             .name
@@ -254,7 +236,12 @@ pub fn list(
         if name_matches {
             found.push(campaign);
         }
-    }
+        Ok(if found.len() > limit {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    })?;
     Ok(page(found, limit, |c| Cursor {
         created_at: c.created_at.clone(),
         id: c.id.clone(),

@@ -1,11 +1,12 @@
 //! Dialing configurations: calling windows, retry policy, default agent.
 
+use super::args;
+use super::db::{Db, Row};
 use super::{Cursor, StoreError, StoreResult, page};
 use crate::domain::ids::new_id;
 use crate::domain::schedule::{
     self, Schedule, ScheduleOverride, TimeWindow, overrides_json, windows_json,
 };
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -53,21 +54,16 @@ const COLUMNS: &str = "id, organization_id, name, default_timezone, default_wind
     scheduled_windows, scheduled_overrides, default_country_code, max_attempts, retry_delay_minutes, \
     agent_id, agent_version, agent_number, created_at, updated_at";
 
-fn json_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Value>> {
+fn json_column(row: &Row<'_>, index: usize) -> StoreResult<Option<Value>> {
     let text: Option<String> = row.get(index)?;
     text.map(|t| {
-        serde_json::from_str(&t).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                index,
-                rusqlite::types::Type::Text,
-                Box::new(e),
-            )
-        })
+        serde_json::from_str(&t)
+            .map_err(|e| StoreError::Corrupt(format!("configuration column {index}: {e}")))
     })
     .transpose()
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Configuration> {
+fn from_row(row: &Row<'_>) -> StoreResult<Configuration> {
     Ok(Configuration {
         id: row.get(0)?,
         organization_id: row.get(1)?,
@@ -103,17 +99,16 @@ fn schedule_texts(f: &ConfigurationFields) -> [Option<String>; 4] {
 }
 
 pub fn create(
-    conn: &Connection,
+    conn: &Db,
     org: &str,
     f: &ConfigurationFields,
     now: &str,
 ) -> StoreResult<Configuration> {
     let id = new_id();
     let [windows, overrides, scheduled_windows, scheduled_overrides] = schedule_texts(f);
-    conn.prepare_cached(&format!(
+    conn.execute(&format!(
         "INSERT INTO configurations ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)"
-    ))?
-    .execute(params![
+    ), args![
         id, org, f.name, f.default_timezone, windows, overrides, scheduled_windows, scheduled_overrides,
         f.default_country_code, f.max_attempts, f.retry_delay_minutes, f.agent_id, f.agent_version,
         f.agent_number, now
@@ -121,26 +116,27 @@ pub fn create(
     get(conn, org, &id)?.ok_or(StoreError::NotFound)
 }
 
-pub fn get(conn: &Connection, org: &str, id: &str) -> StoreResult<Option<Configuration>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM configurations WHERE id = ?1 AND organization_id = ?2"
-        ))?
-        .query_row(params![id, org], from_row)
-        .optional()?)
+pub fn get(conn: &Db, org: &str, id: &str) -> StoreResult<Option<Configuration>> {
+    conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM configurations WHERE id = ?1 AND organization_id = ?2"),
+        args![id, org],
+        from_row,
+    )
 }
 
-pub fn exists(conn: &Connection, org: &str, id: &str) -> StoreResult<bool> {
+pub fn exists(conn: &Db, org: &str, id: &str) -> StoreResult<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM configurations WHERE id = ?1 AND organization_id = ?2")?
-        .query_row(params![id, org], |_| Ok(()))
-        .optional()?
+        .query_opt(
+            "SELECT 1 FROM configurations WHERE id = ?1 AND organization_id = ?2",
+            args![id, org],
+            |_| Ok(()),
+        )?
         .is_some())
 }
 
 /// Newest first; `limit + 1` rows are read to know whether another page follows.
 pub fn list(
-    conn: &Connection,
+    conn: &Db,
     org: &str,
     limit: usize,
     after: Option<&Cursor>,
@@ -149,12 +145,10 @@ pub fn list(
         (c.created_at.as_str(), c.id.as_str())
     });
     let rows = conn
-        .prepare_cached(&format!(
+        .query(&format!(
             "SELECT {COLUMNS} FROM configurations WHERE organization_id = ?1 AND (created_at, id) < (?2, ?3)
              ORDER BY created_at DESC, id DESC LIMIT ?4"
-        ))?
-        .query_map(params![org, created_at, id, limit as i64 + 1], from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+        ), args![org, created_at, id, limit as i64 + 1], from_row)?;
     Ok(page(rows, limit, |c| Cursor {
         created_at: c.created_at.clone(),
         id: c.id.clone(),
@@ -163,7 +157,7 @@ pub fn list(
 
 /// Replaces the writable fields; `updated_at` moves only when a stored value changes.
 pub fn update(
-    conn: &Connection,
+    conn: &Db,
     org: &str,
     id: &str,
     f: &ConfigurationFields,
@@ -171,16 +165,13 @@ pub fn update(
 ) -> StoreResult<Configuration> {
     let before = get(conn, org, id)?;
     let [windows, overrides, scheduled_windows, scheduled_overrides] = schedule_texts(f);
-    conn.prepare_cached(
-        "UPDATE configurations SET name = ?3, default_timezone = ?4, default_windows = ?5, overrides = ?6,
+    conn.execute("UPDATE configurations SET name = ?3, default_timezone = ?4, default_windows = ?5, overrides = ?6,
             scheduled_windows = ?7, scheduled_overrides = ?8, default_country_code = ?9, max_attempts = ?10,
             retry_delay_minutes = ?11, agent_id = ?12, agent_version = ?13, agent_number = ?14, updated_at = ?15
          WHERE id = ?1 AND organization_id = ?2
            AND (name, default_timezone, default_windows, overrides, scheduled_windows, scheduled_overrides,
                 default_country_code, max_attempts, retry_delay_minutes, agent_id, agent_version, agent_number)
-               IS NOT (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
+               IS DISTINCT FROM (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", args![
         id, org, f.name, f.default_timezone, windows, overrides, scheduled_windows, scheduled_overrides,
         f.default_country_code, f.max_attempts, f.retry_delay_minutes, f.agent_id, f.agent_version,
         f.agent_number, now
@@ -212,18 +203,22 @@ fn schedule_changed(before: Option<&Configuration>, after: &Configuration) -> bo
 }
 
 /// Deletes an unused configuration; 409 while any campaign (closed ones too) uses it.
-pub fn delete(conn: &Connection, org: &str, id: &str) -> StoreResult<()> {
+pub fn delete(conn: &Db, org: &str, id: &str) -> StoreResult<()> {
     if !exists(conn, org, id)? {
         return Err(StoreError::NotFound);
     }
-    let users: i64 = conn
-        .prepare_cached("SELECT count(*) FROM campaigns WHERE configuration_id = ?1")?
-        .query_row([id], |r| r.get(0))?;
+    let users: i64 = conn.query_one(
+        "SELECT count(*) FROM campaigns WHERE configuration_id = ?1",
+        args![id],
+        |r| r.get(0),
+    )?;
     if users > 0 {
         return Err(StoreError::ConfigurationInUse(users));
     }
-    conn.prepare_cached("DELETE FROM configurations WHERE id = ?1 AND organization_id = ?2")?
-        .execute(params![id, org])?;
+    conn.execute(
+        "DELETE FROM configurations WHERE id = ?1 AND organization_id = ?2",
+        args![id, org],
+    )?;
     Ok(())
 }
 
@@ -240,15 +235,12 @@ pub struct Rules {
 }
 
 impl Rules {
-    pub fn read(conn: &Connection, configuration_id: &str) -> StoreResult<Rules> {
-        conn.prepare_cached(
-            "SELECT default_timezone, default_windows, overrides, scheduled_windows, scheduled_overrides,
+    pub fn read(conn: &Db, configuration_id: &str) -> StoreResult<Rules> {
+        conn.query_opt("SELECT default_timezone, default_windows, overrides, scheduled_windows, scheduled_overrides,
                     max_attempts, retry_delay_minutes, agent_id, agent_version, agent_number
-             FROM configurations WHERE id = ?1",
-        )?
-        .query_row([configuration_id], |r| {
-            let json = |i: usize| -> rusqlite::Result<Option<serde_json::Value>> {
-                Ok(r.get::<_, Option<String>>(i)?
+             FROM configurations WHERE id = ?1", args![configuration_id], |r| {
+            let json = |i: usize| -> StoreResult<Option<serde_json::Value>> {
+                Ok(r.get::<Option<String>>(i)?
                     .and_then(|text| serde_json::from_str(&text).ok()))
             };
             Ok(Rules {
@@ -270,19 +262,20 @@ impl Rules {
                 agent_version: r.get(8)?,
                 agent_number: r.get(9)?,
             })
-        })
-        .optional()?
+        })?
         .ok_or(StoreError::NotFound)
     }
 
     /// The rules of a campaign's configuration; `None` for ad-hoc contacts.
-    pub fn of_campaign(conn: &Connection, campaign_id: Option<&str>) -> StoreResult<Option<Rules>> {
+    pub fn of_campaign(conn: &Db, campaign_id: Option<&str>) -> StoreResult<Option<Rules>> {
         let Some(campaign_id) = campaign_id else {
             return Ok(None);
         };
-        let configuration_id: String = conn
-            .prepare_cached("SELECT configuration_id FROM campaigns WHERE id = ?1")?
-            .query_row([campaign_id], |r| r.get(0))?;
+        let configuration_id: String = conn.query_one(
+            "SELECT configuration_id FROM campaigns WHERE id = ?1",
+            args![campaign_id],
+            |r| r.get(0),
+        )?;
         Rules::read(conn, &configuration_id).map(Some)
     }
 }
@@ -294,7 +287,7 @@ pub struct RulesCache(HashMap<String, Option<Arc<Rules>>>);
 impl RulesCache {
     pub fn of_campaign(
         &mut self,
-        conn: &Connection,
+        conn: &Db,
         campaign_id: Option<&str>,
     ) -> StoreResult<Option<Arc<Rules>>> {
         let Some(campaign_id) = campaign_id else {

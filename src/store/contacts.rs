@@ -1,7 +1,9 @@
 //! Contacts of a campaign (or the organisation's ad-hoc contacts), their attempts, and the
 //! counters that stats and list totals read instead of scanning.
 
+use super::args;
 use super::configurations::Rules;
+use super::db::{Db, Row, Value};
 use super::{StoreError, StoreResult};
 use crate::domain::ids::new_id;
 use crate::domain::phone::{E164, Region};
@@ -9,7 +11,6 @@ use crate::domain::schedule::{self, Schedule};
 use crate::domain::status::{AttemptStatus, CampaignStatus, ContactStatus, Outcome};
 use crate::domain::time;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -35,7 +36,7 @@ pub struct Target {
 /// Resolves a campaign's `{id}` (UUID, external_id, or `default` for the ad-hoc contacts) in
 /// `org`: `None` when there is no such campaign. Numbers are read in the configuration's region
 /// (US when it has none the phone metadata knows).
-pub fn target(conn: &Connection, org: &str, id: &str) -> StoreResult<Option<Target>> {
+pub fn target(conn: &Db, org: &str, id: &str) -> StoreResult<Option<Target>> {
     let scope = |campaign_id| Scope {
         org: org.to_string(),
         campaign_id,
@@ -107,11 +108,11 @@ const COLUMNS: &str = "seq, id, campaign_id, external_id, phone_numbers, data, t
     agent_id, agent_config, agent_number, agent_version, initial_context, status, attempt_count, \
     next_attempt_at, created_at, updated_at";
 
-fn raw(text: String) -> rusqlite::Result<Box<RawValue>> {
-    RawValue::from_string(text).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+fn raw(text: String) -> StoreResult<Box<RawValue>> {
+    RawValue::from_string(text).map_err(|e| StoreError::Corrupt(format!("contact JSON: {e}")))
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
+fn from_row(row: &Row<'_>) -> StoreResult<Contact> {
     Ok(Contact {
         seq: row.get(0)?,
         id: row.get(1)?,
@@ -122,7 +123,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
         timezone: row.get(6)?,
         scheduled_at: row.get(7)?,
         agent_id: row.get(8)?,
-        agent_config: row.get::<_, Option<String>>(9)?.map(raw).transpose()?,
+        agent_config: row.get::<Option<String>>(9)?.map(raw).transpose()?,
         agent_number: row.get(10)?,
         agent_version: row.get(11)?,
         initial_context: row.get(12)?,
@@ -136,17 +137,16 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Contact> {
 }
 
 /// Fills each contact's `attempts` (oldest first) with one query over the page's range.
-fn with_attempts(conn: &Connection, mut contacts: Vec<Contact>) -> StoreResult<Vec<Contact>> {
+fn with_attempts(conn: &Db, mut contacts: Vec<Contact>) -> StoreResult<Vec<Contact>> {
     let (Some(first), Some(last)) = (contacts.first(), contacts.last()) else {
         return Ok(contacts);
     };
     let (low, high) = (first.seq.min(last.seq), first.seq.max(last.seq));
-    let mut stmt = conn.prepare_cached(
+    conn.query(
         "SELECT contact_seq, id, phone_number, conversation_id, status, outcome, started_at, ended_at
          FROM attempts WHERE contact_seq BETWEEN ?1 AND ?2 ORDER BY contact_seq, started_at, id",
-    )?;
-    let mut rows = stmt.query(params![low, high])?;
-    while let Some(row) = rows.next()? {
+        args![low, high],
+        |row| {
         let seq: i64 = row.get(0)?;
         if let Some(contact) = contacts.iter_mut().find(|c| c.seq == seq) {
             contact.attempts.push(Attempt {
@@ -159,34 +159,30 @@ fn with_attempts(conn: &Connection, mut contacts: Vec<Contact>) -> StoreResult<V
                 ended_at: row.get(7)?,
             });
         }
-    }
+        Ok(())
+    })?;
     Ok(contacts)
 }
 
 /// Finds a contact by UUID first, then by external_id, within the scope.
-pub fn resolve(
-    conn: &Connection,
-    scope: &Scope,
-    id_or_external: &str,
-) -> StoreResult<Option<Contact>> {
+pub fn resolve(conn: &Db, scope: &Scope, id_or_external: &str) -> StoreResult<Option<Contact>> {
     if let Some(id) = crate::domain::ids::parse_uuid(id_or_external) {
         let found = conn
-            .prepare_cached(&format!(
+            .query_opt(&format!(
                 "SELECT {COLUMNS} FROM contacts WHERE organization_id = ?1 AND id = ?2 AND campaign_id IS ?3"
-            ))?
-            .query_row(params![scope.org, id, scope.campaign_id], from_row)
-            .optional()?;
+            ), args![scope.org, id, scope.campaign_id], from_row)?;
         if found.is_some() {
             return Ok(with_attempts(conn, found.into_iter().collect())?.pop());
         }
     }
-    let found = conn
-        .prepare_cached(&format!(
+    let found = conn.query_opt(
+        &format!(
             "SELECT {COLUMNS} FROM contacts
              WHERE organization_id = ?1 AND ifnull(campaign_id, '') = ?2 AND external_id = ?3"
-        ))?
-        .query_row(params![scope.org, scope.key(), id_or_external], from_row)
-        .optional()?;
+        ),
+        args![scope.org, scope.key(), id_or_external],
+        from_row,
+    )?;
     Ok(with_attempts(conn, found.into_iter().collect())?.pop())
 }
 
@@ -217,13 +213,10 @@ impl Counts {
     }
 }
 
-pub fn counts(conn: &Connection, scope: &Scope) -> StoreResult<Counts> {
+pub fn counts(conn: &Db, scope: &Scope) -> StoreResult<Counts> {
     Ok(conn
-        .prepare_cached(
-            "SELECT pending, locked, in_progress, completed, exhausted, attempts FROM contact_counts
-             WHERE organization_id = ?1 AND scope = ?2",
-        )?
-        .query_row(params![scope.org, scope.key()], |r| {
+        .query_opt("SELECT pending, locked, in_progress, completed, exhausted, attempts FROM contact_counts
+             WHERE organization_id = ?1 AND scope = ?2", args![scope.org, scope.key()], |r| {
             Ok(Counts {
                 pending: r.get(0)?,
                 locked: r.get(1)?,
@@ -232,8 +225,7 @@ pub fn counts(conn: &Connection, scope: &Scope) -> StoreResult<Counts> {
                 exhausted: r.get(4)?,
                 attempts: r.get(5)?,
             })
-        })
-        .optional()?
+        })?
         .unwrap_or_default())
 }
 
@@ -246,7 +238,7 @@ pub enum PageStart {
 
 /// A page of contacts in insertion order, with the filter's total (from the counters).
 pub fn list(
-    conn: &Connection,
+    conn: &Db,
     scope: &Scope,
     statuses: &[ContactStatus],
     start: &PageStart,
@@ -262,9 +254,7 @@ pub fn list(
         PageStart::Offset(offset) => (0, *offset),
         PageStart::After(id) => {
             let seq: Option<i64> = conn
-                .prepare_cached("SELECT seq FROM contacts WHERE organization_id = ?1 AND id = ?2 AND campaign_id IS ?3")?
-                .query_row(params![scope.org, id, scope.campaign_id], |r| r.get(0))
-                .optional()?;
+                .query_opt("SELECT seq FROM contacts WHERE organization_id = ?1 AND id = ?2 AND campaign_id IS ?3", args![scope.org, id, scope.campaign_id], |r| r.get(0))?;
             (seq.ok_or(StoreError::NotFound)?, 0)
         }
     };
@@ -278,38 +268,26 @@ pub fn list(
          WHERE organization_id = ? AND campaign_id IS ? AND seq > ?{status_filter}
          ORDER BY seq LIMIT ? OFFSET ?"
     );
-    let mut values: Vec<rusqlite::types::Value> = vec![
-        scope.org.clone().into(),
-        scope.campaign_id.clone().into(),
-        after_seq.into(),
-    ];
-    values.extend(
-        statuses
-            .iter()
-            .map(|s| rusqlite::types::Value::from(s.as_str().to_string())),
-    );
-    values.extend([limit.into(), offset.into()]);
-    let contacts = conn
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(values), from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut values: Vec<&dyn Value> = vec![&scope.org, &scope.campaign_id, &after_seq];
+    values.extend(statuses.iter().map(|s| s as &dyn Value));
+    values.extend([&limit as &dyn Value, &offset]);
+    let contacts = conn.query(&sql, &values, from_row)?;
     Ok((with_attempts(conn, contacts)?, total))
 }
 
 /// Deletes a contact (and its attempts); 409 while it is being dialled.
-pub fn delete(conn: &Connection, scope: &Scope, id_or_external: &str) -> StoreResult<()> {
+pub fn delete(conn: &Db, scope: &Scope, id_or_external: &str) -> StoreResult<()> {
     let contact = resolve(conn, scope, id_or_external)?.ok_or(StoreError::NotFound)?;
     if contact.status.is_dialling() {
         return Err(StoreError::ContactBeingDialled);
     }
-    conn.prepare_cached("DELETE FROM contacts WHERE seq = ?1")?
-        .execute([contact.seq])?;
+    conn.execute("DELETE FROM contacts WHERE seq = ?1", args![contact.seq])?;
     Ok(())
 }
 
 /// Refuses a write into a closed campaign. Called inside the write transaction, so a campaign
 /// closed after the request was checked still refuses it.
-pub fn ensure_open(conn: &Connection, scope: &Scope) -> StoreResult<()> {
+pub fn ensure_open(conn: &Db, scope: &Scope) -> StoreResult<()> {
     let Some(id) = &scope.campaign_id else {
         return Ok(());
     };
@@ -370,7 +348,7 @@ struct Stored {
 const STORED: &str = "seq, id, external_id, phone_numbers, data, timezone, scheduled_at, agent_id, \
     agent_config, agent_number, agent_version, initial_context";
 
-fn stored_row(row: &Row<'_>) -> rusqlite::Result<(Stored, Option<String>)> {
+fn stored_row(row: &Row<'_>) -> StoreResult<(Stored, Option<String>)> {
     Ok((
         Stored {
             seq: row.get(0)?,
@@ -395,7 +373,7 @@ fn stored_row(row: &Row<'_>) -> rusqlite::Result<(Stored, Option<String>)> {
 /// (`MissingNumbers`, all of them) come before the first conflict (`Conflict`); either error
 /// leaves the caller to roll back, as the writer's savepoint does.
 pub fn upsert(
-    conn: &Connection,
+    conn: &Db,
     scope: &Scope,
     items: &[ContactWrite],
     now: Timestamp,
@@ -407,7 +385,7 @@ pub fn upsert(
 
 /// `upsert` with the campaign's schedule already read (an import applies its rows one by one).
 fn apply(
-    conn: &Connection,
+    conn: &Db,
     scope: &Scope,
     items: &[ContactWrite],
     dial_at: &mut DialAt<'_>,
@@ -421,25 +399,25 @@ fn apply(
     let mut missing_numbers = Vec::new();
     let mut conflict: Option<String> = None;
 
-    let mut by_id = conn.prepare_cached(&format!(
+    let by_id = format!(
         "SELECT {STORED}, ifnull(campaign_id, '') FROM contacts WHERE organization_id = ?1 AND id = ?2"
-    ))?;
-    let mut by_external = conn.prepare_cached(&format!(
+    );
+    let by_external = format!(
         "SELECT {STORED}, NULL FROM contacts WHERE organization_id = ?1 AND ifnull(campaign_id, '') = ?2 AND external_id = ?3"
-    ))?;
+    );
 
     for (index, item) in items.iter().enumerate() {
         let with_id = match &item.id {
-            Some(id) => by_id
-                .query_row(params![scope.org, id], stored_row)
-                .optional()?,
+            Some(id) => conn.query_opt(&by_id, args![scope.org, id], stored_row)?,
             None => None,
         };
         let external = item.external_id.clone().flatten();
         let with_external = match &external {
-            Some(external) => by_external
-                .query_row(params![scope.org, scope.key(), external], stored_row)
-                .optional()?,
+            Some(external) => conn.query_opt(
+                &by_external,
+                args![scope.org, scope.key(), external],
+                stored_row,
+            )?,
             None => None,
         };
         let existing = match (&item.id, with_id, with_external) {
@@ -511,13 +489,10 @@ fn apply(
 
 /// Adds `inserted` new (pending) contacts to the scope's counters: once per batch, where a
 /// trigger would cost a statement per contact (schema.sql).
-fn count_new_contacts(conn: &Connection, scope: &Scope, inserted: usize) -> StoreResult<()> {
+fn count_new_contacts(conn: &Db, scope: &Scope, inserted: usize) -> StoreResult<()> {
     if inserted > 0 {
-        conn.prepare_cached(
-            "INSERT INTO contact_counts (organization_id, scope, pending) VALUES (?1, ?2, ?3)
-             ON CONFLICT (organization_id, scope) DO UPDATE SET pending = pending + excluded.pending",
-        )?
-        .execute(params![scope.org, scope.key(), inserted as i64])?;
+        conn.execute("INSERT INTO contact_counts (organization_id, scope, pending) VALUES (?1, ?2, ?3)
+             ON CONFLICT (organization_id, scope) DO UPDATE SET pending = contact_counts.pending + excluded.pending", args![scope.org, scope.key(), inserted as i64])?;
     }
     Ok(())
 }
@@ -610,40 +585,34 @@ impl<'s> DialAt<'s> {
 
 /// Inserts a new pending contact; `upsert` adds it to the counters with the rest of its batch.
 fn write_insert(
-    conn: &Connection,
+    conn: &Db,
     scope: &Scope,
     c: &Stored,
     now: &str,
     dial_at: Option<&str>,
 ) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO contacts (id, organization_id, campaign_id, external_id, phone_numbers, data, timezone,
+    conn.execute("INSERT INTO contacts (id, organization_id, campaign_id, external_id, phone_numbers, data, timezone,
             scheduled_at, agent_id, agent_config, agent_number, agent_version, initial_context,
             next_attempt_at, created_at, updated_at, dial_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?8, ?14, ?14, ?15)",
-    )?
-    .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?8, ?14, ?14, ?15)", args![
         c.id, scope.org, scope.campaign_id, c.external_id, c.phone_numbers, c.data, c.timezone, c.scheduled_at,
         c.agent_id, c.agent_config, c.agent_number, c.agent_version, c.initial_context, now, dial_at
     ])?;
     Ok(())
 }
 
-fn write_update(conn: &Connection, c: &Stored, now: &str) -> StoreResult<()> {
+fn write_update(conn: &Db, c: &Stored, now: &str) -> StoreResult<()> {
     // A new scheduled_at moves the next attempt of a contact that has not been tried yet. A
     // pending contact is due again from its next attempt: the dialer moves it to its window's
     // next opening if its timezone or schedule now put it outside.
-    conn.prepare_cached(
-        "UPDATE contacts SET external_id = ?2, phone_numbers = ?3, data = ?4, timezone = ?5,
+    conn.execute("UPDATE contacts SET external_id = ?2, phone_numbers = ?3, data = ?4, timezone = ?5,
             next_attempt_at = CASE WHEN attempt_count = 0 AND status = 'pending' THEN ?6 ELSE next_attempt_at END,
             dial_at = CASE WHEN status <> 'pending' THEN dial_at
                 WHEN attempt_count = 0 THEN ifnull(?6, created_at)
                 ELSE ifnull(next_attempt_at, created_at) END,
             scheduled_at = ?6, agent_id = ?7, agent_config = ?8, agent_number = ?9, agent_version = ?10,
             initial_context = ?11, updated_at = ?12
-         WHERE seq = ?1",
-    )?
-    .execute(params![
+         WHERE seq = ?1", args![
         c.seq, c.external_id, c.phone_numbers, c.data, c.timezone, c.scheduled_at, c.agent_id, c.agent_config,
         c.agent_number, c.agent_version, c.initial_context, now
     ])?;
@@ -665,7 +634,7 @@ pub enum ImportMode {
 /// error rather than the end of the import. Returns, per row, whether it inserted (`true`) or
 /// updated, or why it was refused; what is kept follows `mode`.
 pub fn import(
-    conn: &Connection,
+    conn: &Db,
     scope: &Scope,
     rows: &[ContactWrite],
     mode: ImportMode,
@@ -673,7 +642,7 @@ pub fn import(
 ) -> StoreResult<Vec<Result<bool, String>>> {
     let rules = Rules::of_campaign(conn, scope.campaign_id.as_deref())?;
     let mut dial_at = DialAt::new(rules.as_ref().map(|r| &r.schedule), now);
-    conn.execute_batch("SAVEPOINT import")?;
+    conn.batch("SAVEPOINT import")?;
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         let applied = super::savepoint(conn, "import_row", |conn| {
@@ -686,7 +655,7 @@ pub fn import(
                 Err("a new contact needs at least one phone number".to_string())
             }
             Err(other) => {
-                conn.execute_batch("ROLLBACK TO import; RELEASE import")?;
+                conn.batch("ROLLBACK TO import; RELEASE import")?;
                 return Err(other);
             }
         });
@@ -696,7 +665,7 @@ pub fn import(
         ImportMode::AllOrNothing => outcomes.iter().all(Result::is_ok),
         ImportMode::SkipInvalid => true,
     };
-    conn.execute_batch(if keep {
+    conn.batch(if keep {
         "RELEASE import"
     } else {
         "ROLLBACK TO import; RELEASE import"

@@ -1,10 +1,11 @@
 //! API keys, users, memberships and personal tokens. Nothing is cached: a revocation, expiry or
 //! membership change is seen by the next request.
 
+use super::args;
+use super::db::Db;
 use super::{StoreError, StoreResult};
 use crate::domain::credential::{Credential, Kind};
 use crate::domain::scope::{Role, Scopes};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Who a valid credential speaks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,7 +24,7 @@ pub enum Principal {
 
 /// Finds the live credential with this id and checks its secret in constant time.
 pub fn authenticate(
-    conn: &Connection,
+    conn: &Db,
     credential: &Credential,
     now: &str,
 ) -> StoreResult<Option<Principal>> {
@@ -37,16 +38,13 @@ pub fn authenticate(
              WHERE token_id = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)"
         }
     };
-    let row = conn
-        .prepare_cached(sql)?
-        .query_row(params![credential.id, now], |row| {
-            Ok((
-                row.get::<_, Vec<u8>>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Option<String>>(2)?,
-            ))
-        })
-        .optional()?;
+    let row = conn.query_opt(sql, args![credential.id, now], |row| {
+        Ok((
+            row.get::<Vec<u8>>(0)?,
+            row.get::<String>(1)?,
+            row.get::<Option<String>>(2)?,
+        ))
+    })?;
     let Some((hash, owner, scopes)) = row else {
         return Ok(None);
     };
@@ -70,22 +68,23 @@ pub fn authenticate(
 }
 
 /// Whether an API key with this id exists (live or not).
-pub fn key_exists(conn: &Connection, key_id: &str) -> StoreResult<bool> {
+pub fn key_exists(conn: &Db, key_id: &str) -> StoreResult<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM api_keys WHERE key_id = ?1")?
-        .query_row([key_id], |_| Ok(()))
-        .optional()?
+        .query_opt(
+            "SELECT 1 FROM api_keys WHERE key_id = ?1",
+            args![key_id],
+            |_| Ok(()),
+        )?
         .is_some())
 }
 
 /// The user's role in the organisation, if a member.
-pub fn role(conn: &Connection, user: &str, organization_id: &str) -> StoreResult<Option<Role>> {
-    let role: Option<String> = conn
-        .prepare_cached(
-            "SELECT role FROM memberships WHERE user_name = ?1 AND organization_id = ?2",
-        )?
-        .query_row(params![user, organization_id], |row| row.get(0))
-        .optional()?;
+pub fn role(conn: &Db, user: &str, organization_id: &str) -> StoreResult<Option<Role>> {
+    let role: Option<String> = conn.query_opt(
+        "SELECT role FROM memberships WHERE user_name = ?1 AND organization_id = ?2",
+        args![user, organization_id],
+        |row| row.get(0),
+    )?;
     role.map(|r| r.parse().map_err(StoreError::Corrupt))
         .transpose()
 }
@@ -97,18 +96,10 @@ pub struct NewKey<'a> {
     pub expires_at: Option<String>,
 }
 
-pub fn create_key(
-    conn: &Connection,
-    key: &Credential,
-    new: &NewKey<'_>,
-    now: &str,
-) -> StoreResult<()> {
-    conn.execute(
-        "INSERT INTO api_keys (key_id, organization_id, name, secret_sha256, scopes, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![key.id, new.organization_id, new.name, &key.secret_hash()[..], new.scopes.to_string(), now, new.expires_at],
-    )
-    .map_err(|e| unique_violation(e, "a key with that id already exists"))?;
+pub fn create_key(conn: &Db, key: &Credential, new: &NewKey<'_>, now: &str) -> StoreResult<()> {
+    conn.execute("INSERT INTO api_keys (key_id, organization_id, name, secret_sha256, scopes, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", args![key.id, new.organization_id, new.name, &key.secret_hash()[..], new.scopes.to_string(), now, new.expires_at])
+    .map_err(|e| e.conflict_if_constraint("a key with that id already exists"))?;
     Ok(())
 }
 
@@ -122,26 +113,26 @@ pub struct KeyInfo {
     pub revoked_at: Option<String>,
 }
 
-pub fn list_keys(conn: &Connection, organization_id: &str) -> StoreResult<Vec<KeyInfo>> {
-    let mut stmt = conn.prepare(
+pub fn list_keys(conn: &Db, organization_id: &str) -> StoreResult<Vec<KeyInfo>> {
+    conn.query(
         "SELECT key_id, name, scopes, created_at, expires_at, revoked_at FROM api_keys
          WHERE organization_id = ?1 ORDER BY created_at, key_id",
-    )?;
-    let rows = stmt.query_map([organization_id], |row| {
-        Ok(KeyInfo {
-            key_id: row.get(0)?,
-            name: row.get(1)?,
-            scopes: row.get(2)?,
-            created_at: row.get(3)?,
-            expires_at: row.get(4)?,
-            revoked_at: row.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        args![organization_id],
+        |row| {
+            Ok(KeyInfo {
+                key_id: row.get(0)?,
+                name: row.get(1)?,
+                scopes: row.get(2)?,
+                created_at: row.get(3)?,
+                expires_at: row.get(4)?,
+                revoked_at: row.get(5)?,
+            })
+        },
+    )
 }
 
 /// Revokes a key or token by id; NotFound when there is no live one.
-pub fn revoke(conn: &Connection, kind: Kind, id: &str, now: &str) -> StoreResult<()> {
+pub fn revoke(conn: &Db, kind: Kind, id: &str, now: &str) -> StoreResult<()> {
     let sql = match kind {
         Kind::ApiKey => {
             "UPDATE api_keys SET revoked_at = ?2 WHERE key_id = ?1 AND revoked_at IS NULL"
@@ -150,41 +141,36 @@ pub fn revoke(conn: &Connection, kind: Kind, id: &str, now: &str) -> StoreResult
             "UPDATE personal_tokens SET revoked_at = ?2 WHERE token_id = ?1 AND revoked_at IS NULL"
         }
     };
-    match conn.execute(sql, params![id, now])? {
+    match conn.execute(sql, args![id, now])? {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
     }
 }
 
-pub fn create_user(conn: &Connection, name: &str, now: &str) -> StoreResult<()> {
+pub fn create_user(conn: &Db, name: &str, now: &str) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO users (name, created_at) VALUES (?1, ?2)",
-        params![name, now],
+        args![name, now],
     )
-    .map_err(|e| unique_violation(e, "a user with that name already exists"))?;
+    .map_err(|e| e.conflict_if_constraint("a user with that name already exists"))?;
     Ok(())
 }
 
 /// Adds the user to the organisation, or changes their role there.
-pub fn set_membership(
-    conn: &Connection,
-    user: &str,
-    organization_id: &str,
-    role: Role,
-) -> StoreResult<()> {
+pub fn set_membership(conn: &Db, user: &str, organization_id: &str, role: Role) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO memberships (user_name, organization_id, role) VALUES (?1, ?2, ?3)
          ON CONFLICT (user_name, organization_id) DO UPDATE SET role = excluded.role",
-        params![user, organization_id, role.as_str()],
+        args![user, organization_id, role.as_str()],
     )
-    .map_err(|e| foreign_key_violation(e, "no such user or organisation"))?;
+    .map_err(|e| e.conflict_if_constraint("no such user or organisation"))?;
     Ok(())
 }
 
-pub fn remove_membership(conn: &Connection, user: &str, organization_id: &str) -> StoreResult<()> {
+pub fn remove_membership(conn: &Db, user: &str, organization_id: &str) -> StoreResult<()> {
     match conn.execute(
         "DELETE FROM memberships WHERE user_name = ?1 AND organization_id = ?2",
-        params![user, organization_id],
+        args![user, organization_id],
     )? {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
@@ -192,29 +178,15 @@ pub fn remove_membership(conn: &Connection, user: &str, organization_id: &str) -
 }
 
 pub fn create_token(
-    conn: &Connection,
+    conn: &Db,
     token: &Credential,
     user: &str,
     scopes: Option<Scopes>,
     expires_at: Option<String>,
     now: &str,
 ) -> StoreResult<()> {
-    conn.execute(
-        "INSERT INTO personal_tokens (token_id, user_name, secret_sha256, scopes, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![token.id, user, &token.secret_hash()[..], scopes.map(|s| s.to_string()), now, expires_at],
-    )
-    .map_err(|e| foreign_key_violation(e, "no such user"))?;
+    conn.execute("INSERT INTO personal_tokens (token_id, user_name, secret_sha256, scopes, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)", args![token.id, user, &token.secret_hash()[..], scopes.map(|s| s.to_string()), now, expires_at])
+    .map_err(|e| e.conflict_if_constraint("no such user"))?;
     Ok(())
-}
-
-pub(super) fn unique_violation(error: rusqlite::Error, message: &str) -> StoreError {
-    match error.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::Conflict(message.to_string()),
-        _ => error.into(),
-    }
-}
-
-fn foreign_key_violation(error: rusqlite::Error, message: &str) -> StoreError {
-    unique_violation(error, message)
 }

@@ -3,7 +3,9 @@
 //! call stands, ending an attempt, and clearing stale claims. The dialer decides which and how
 //! many (slot sharing, the loop's timing); each verb runs inside the caller's write transaction.
 
+use super::args;
 use super::configurations::{Rules, RulesCache};
+use super::db::Db;
 use super::{StoreError, StoreResult};
 use crate::domain::attempt::{self, AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES, After, Call};
 use crate::domain::ids::new_id;
@@ -12,7 +14,6 @@ use crate::domain::status::{AttemptStatus, ContactStatus, Outcome};
 use crate::domain::time;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::value::RawValue;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -23,10 +24,12 @@ use std::sync::Arc;
 const RESCHEDULES_PER_PASS: usize = 10_000;
 
 /// Calls up right now, over all organisations.
-pub fn calls_up(conn: &Connection) -> StoreResult<i64> {
-    Ok(conn
-        .prepare_cached("SELECT ifnull(sum(active_calls), 0) FROM organizations")?
-        .query_row([], |r| r.get(0))?)
+pub fn calls_up(conn: &Db) -> StoreResult<i64> {
+    conn.query_one(
+        "SELECT ifnull(sum(active_calls), 0) FROM organizations",
+        &[],
+        |r| r.get(0),
+    )
 }
 
 /// An organisation with room for more calls.
@@ -39,20 +42,19 @@ pub struct Room {
 }
 
 /// The organisations whose calls up are below their limit, by id.
-pub fn organisations_with_room(conn: &Connection) -> StoreResult<Vec<Room>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, concurrency_limit, active_calls FROM organizations
+pub fn organisations_with_room(conn: &Db) -> StoreResult<Vec<Room>> {
+    conn.query(
+        "SELECT id, concurrency_limit, active_calls FROM organizations
              WHERE active_calls < concurrency_limit ORDER BY id",
-        )?
-        .query_map([], |r| {
+        &[],
+        |r| {
             Ok(Room {
                 org: r.get(0)?,
                 concurrency_limit: r.get(1)?,
                 calls_up: r.get(2)?,
             })
-        })?
-        .collect::<Result<_, _>>()?)
+        },
+    )
 }
 
 /// A due contact and the rules of its campaign (`None`: ad-hoc).
@@ -65,7 +67,7 @@ pub struct Due {
 /// configuration, and whether a (configuration, timezone, first scheduled attempt) is inside its
 /// windows right now.
 pub struct DueContacts<'c> {
-    conn: &'c Connection,
+    conn: &'c Db<'c>,
     now: Timestamp,
     now_text: String,
     rules: HashMap<String, Arc<Rules>>,
@@ -82,7 +84,7 @@ struct Candidate {
 }
 
 impl<'c> DueContacts<'c> {
-    pub fn new(conn: &'c Connection, now: Timestamp) -> DueContacts<'c> {
+    pub fn new(conn: &'c Db<'c>, now: Timestamp) -> DueContacts<'c> {
         DueContacts {
             conn,
             now,
@@ -115,14 +117,12 @@ impl<'c> DueContacts<'c> {
                 rules: None,
             })
             .collect();
-        let campaigns: Vec<(String, i64, String)> = self
-            .conn
-            .prepare_cached(
-                "SELECT id, priority, configuration_id FROM campaigns
+        let campaigns: Vec<(String, i64, String)> = self.conn.query(
+            "SELECT id, priority, configuration_id FROM campaigns
                  WHERE organization_id = ?1 AND status = 'active' ORDER BY priority DESC, id",
-            )?
-            .query_map([org], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<Result<_, _>>()?;
+            args![org],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         for level in campaigns.chunk_by(|a, b| a.1 == b.1) {
             if due.len() >= limit {
                 break;
@@ -214,34 +214,29 @@ impl<'c> DueContacts<'c> {
         limit: usize,
     ) -> StoreResult<Vec<Candidate>> {
         let (after_dial_at, after_seq) = after.unwrap_or_default();
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT dial_at, seq, timezone, attempt_count = 0 AND scheduled_at IS NOT NULL
+        self.conn.query(
+            "SELECT dial_at, seq, timezone, attempt_count = 0 AND scheduled_at IS NOT NULL
                  FROM contacts
                  WHERE organization_id = ?1 AND campaign_id IS ?2 AND status = 'pending'
                    AND dial_at <= ?3 AND (dial_at, seq) > (?4, ?5)
                  ORDER BY dial_at, seq LIMIT ?6",
-            )?
-            .query_map(
-                params![
-                    org,
-                    campaign,
-                    self.now_text,
-                    after_dial_at,
-                    after_seq,
-                    limit as i64
-                ],
-                |r| {
-                    Ok(Candidate {
-                        dial_at: r.get(0)?,
-                        seq: r.get(1)?,
-                        timezone: r.get(2)?,
-                        first_scheduled: r.get(3)?,
-                    })
-                },
-            )?
-            .collect::<Result<_, _>>()?)
+            args![
+                org,
+                campaign,
+                self.now_text,
+                after_dial_at,
+                after_seq,
+                limit as i64
+            ],
+            |r| {
+                Ok(Candidate {
+                    dial_at: r.get(0)?,
+                    seq: r.get(1)?,
+                    timezone: r.get(2)?,
+                    first_scheduled: r.get(3)?,
+                })
+            },
+        )
     }
 
     fn is_open(&mut self, rules: &Rules, c: &Candidate) -> StoreResult<bool> {
@@ -271,26 +266,26 @@ impl<'c> DueContacts<'c> {
             self.now,
             self.now,
         );
-        self.conn
-            .prepare_cached("UPDATE contacts SET dial_at = ?2 WHERE seq = ?1")?
-            .execute(params![c.seq, dial_at.map(time::format)])?;
+        self.conn.execute(
+            "UPDATE contacts SET dial_at = ?2 WHERE seq = ?1",
+            args![c.seq, dial_at.map(time::format)],
+        )?;
         self.rescheduled += 1;
         Ok(())
     }
 }
 
 /// Step 5: the contact becomes `locked` with a new attempt on its next number.
-pub fn start_attempt(conn: &Connection, due: &Due, now: Timestamp) -> StoreResult<Call> {
+pub fn start_attempt(conn: &Db, due: &Due, now: Timestamp) -> StoreResult<Call> {
     let now = &time::format(now);
-    let mut call = conn
-        .prepare_cached(
-            "SELECT id, organization_id, campaign_id, external_id, phone_numbers, data, agent_id,
+    let mut call = conn.query_one(
+        "SELECT id, organization_id, campaign_id, external_id, phone_numbers, data, agent_id,
                     agent_config, agent_number, agent_version, initial_context, attempt_count
              FROM contacts WHERE seq = ?1",
-        )?
-        .query_row([due.seq], |r| {
+        args![due.seq],
+        |r| {
             let numbers: Vec<String> =
-                serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default();
+                serde_json::from_str(&r.get::<String>(4)?).unwrap_or_default();
             let attempt_count: i64 = r.get(11)?;
             let raw = |text: String| RawValue::from_string(text).ok();
             Ok(Call {
@@ -305,37 +300,38 @@ pub fn start_attempt(conn: &Connection, due: &Due, now: Timestamp) -> StoreResul
                     .unwrap_or_default(),
                 data: raw(r.get(5)?).expect("stored data is JSON"),
                 agent_id: r.get(6)?,
-                agent_config: r.get::<_, Option<String>>(7)?.and_then(raw),
+                agent_config: r.get::<Option<String>>(7)?.and_then(raw),
                 caller_number: r.get(8)?,
                 agent_version: r.get(9)?,
                 initial_context: r.get(10)?,
                 attempt_number: attempt_count + 1,
                 max_attempts: AD_HOC_MAX_ATTEMPTS,
             })
-        })?;
+        },
+    )?;
     if let Some(rules) = &due.rules {
         call.max_attempts = rules.max_attempts;
         call.agent_id = call.agent_id.or_else(|| rules.agent_id.clone());
         call.agent_version = call.agent_version.or(rules.agent_version);
         call.caller_number = call.caller_number.or_else(|| rules.agent_number.clone());
     }
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO attempts (id, contact_seq, phone_number, status, started_at)
          VALUES (?1, ?2, ?3, 'in_progress', ?4)",
-    )?
-    .execute(params![call.attempt_id, due.seq, call.phone_number, now])?;
-    conn.prepare_cached(
+        args![call.attempt_id, due.seq, call.phone_number, now],
+    )?;
+    conn.execute(
         "UPDATE contacts SET status = 'locked', locked_at = ?2, attempt_count = attempt_count + 1,
             updated_at = ?2
          WHERE seq = ?1",
-    )?
-    .execute(params![due.seq, now])?;
+        args![due.seq, now],
+    )?;
     Ok(call)
 }
 
 /// The placer has the call: its contact is `in_progress`. No-op when the attempt already ended.
 pub fn placed(
-    conn: &Connection,
+    conn: &Db,
     attempt_id: &str,
     conversation_id: Option<&str>,
     now: &str,
@@ -343,41 +339,36 @@ pub fn placed(
     let Some(seq) = open_attempt(conn, attempt_id)? else {
         return Ok(());
     };
-    conn.prepare_cached(
+    conn.execute(
         "UPDATE attempts SET conversation_id = ifnull(?2, conversation_id) WHERE id = ?1",
-    )?
-    .execute(params![attempt_id, conversation_id])?;
-    conn.prepare_cached(
+        args![attempt_id, conversation_id],
+    )?;
+    conn.execute(
         "UPDATE contacts SET status = 'in_progress', updated_at = ?2
          WHERE seq = ?1 AND status = 'locked'",
-    )?
-    .execute(params![seq, now])?;
+        args![seq, now],
+    )?;
     Ok(())
 }
 
 /// The contact of an attempt still in progress.
-fn open_attempt(conn: &Connection, attempt_id: &str) -> StoreResult<Option<i64>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT contact_seq FROM attempts WHERE id = ?1 AND status = 'in_progress'",
-        )?
-        .query_row([attempt_id], |r| r.get(0))
-        .optional()?)
+fn open_attempt(conn: &Db, attempt_id: &str) -> StoreResult<Option<i64>> {
+    conn.query_opt(
+        "SELECT contact_seq FROM attempts WHERE id = ?1 AND status = 'in_progress'",
+        args![attempt_id],
+        |r| r.get(0),
+    )
 }
 
 /// The call never reached the placer: the attempt is removed and the contact is `pending` again
 /// with its attempt count and next attempt as before.
-pub fn release(conn: &Connection, attempt_id: &str) -> StoreResult<()> {
+pub fn release(conn: &Db, attempt_id: &str) -> StoreResult<()> {
     let Some(seq) = open_attempt(conn, attempt_id)? else {
         return Ok(());
     };
-    conn.prepare_cached("DELETE FROM attempts WHERE id = ?1")?
-        .execute([attempt_id])?;
-    conn.prepare_cached(
-        "UPDATE contacts SET status = 'pending', attempt_count = attempt_count - 1, locked_at = NULL
-         WHERE seq = ?1",
-    )?
-    .execute([seq])?;
+    conn.execute("DELETE FROM attempts WHERE id = ?1", args![attempt_id])?;
+    conn.execute("UPDATE contacts SET status = 'pending', attempt_count = attempt_count - 1, locked_at = NULL
+         WHERE seq = ?1", args![seq])?;
     Ok(())
 }
 
@@ -420,31 +411,30 @@ impl<'a> EndAttempt<'a> {
 /// `exhausted`, or `pending` until the retry delay has passed (inside its windows). The
 /// campaigns' rules are read through `rules`, so that ending many at once reads each once.
 pub fn end_attempt(
-    conn: &Connection,
+    conn: &Db,
     rules: &mut RulesCache,
     end: &EndAttempt<'_>,
     now: Timestamp,
 ) -> StoreResult<Ended> {
-    let found = conn
-        .prepare_cached(
-            "SELECT a.status, a.outcome, a.started_at, c.seq, c.id, c.organization_id, c.campaign_id,
+    let found = conn.query_opt(
+        "SELECT a.status, a.outcome, a.started_at, c.seq, c.id, c.organization_id, c.campaign_id,
                     c.attempt_count, c.timezone
              FROM attempts a JOIN contacts c ON c.seq = a.contact_seq WHERE a.id = ?1",
-        )?
-        .query_row([end.attempt_id], |r| {
+        args![end.attempt_id],
+        |r| {
             Ok((
-                r.get::<_, AttemptStatus>(0)?,
-                r.get::<_, Option<Outcome>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, i64>(7)?,
-                r.get::<_, Option<String>>(8)?,
+                r.get::<AttemptStatus>(0)?,
+                r.get::<Option<Outcome>>(1)?,
+                r.get::<String>(2)?,
+                r.get::<i64>(3)?,
+                r.get::<String>(4)?,
+                r.get::<String>(5)?,
+                r.get::<Option<String>>(6)?,
+                r.get::<i64>(7)?,
+                r.get::<Option<String>>(8)?,
             ))
-        })
-        .optional()?;
+        },
+    )?;
     let Some((status, stored_outcome, started_at, seq, contact_id, owner, campaign, count, tz)) =
         found
     else {
@@ -462,18 +452,18 @@ pub fn end_attempt(
     if ended_text < started_at {
         return Ok(Ended::BeforeStart);
     }
-    conn.prepare_cached(
+    conn.execute(
         "UPDATE attempts SET status = ?2, outcome = ?3, ended_at = ?4,
             conversation_id = ifnull(?5, conversation_id)
          WHERE id = ?1",
-    )?
-    .execute(params![
-        end.attempt_id,
-        end.outcome.attempt_status(),
-        end.outcome.as_str(),
-        ended_text,
-        end.conversation_id
-    ])?;
+        args![
+            end.attempt_id,
+            end.outcome.attempt_status(),
+            end.outcome.as_str(),
+            ended_text,
+            end.conversation_id
+        ],
+    )?;
 
     let rules = rules.of_campaign(conn, campaign.as_deref())?;
     let (max_attempts, delay) = rules
@@ -491,18 +481,18 @@ pub fn end_attempt(
                 (ContactStatus::Pending, Some(retry_at), dial_at)
             }
         };
-    conn.prepare_cached(
+    conn.execute(
         "UPDATE contacts SET status = ?2, next_attempt_at = ?3, dial_at = ?4, locked_at = NULL,
             updated_at = ?5
          WHERE seq = ?1",
-    )?
-    .execute(params![
-        seq,
-        next_status,
-        next_attempt_at.map(time::format),
-        dial_at.map(time::format),
-        time::format(now)
-    ])?;
+        args![
+            seq,
+            next_status,
+            next_attempt_at.map(time::format),
+            dial_at.map(time::format),
+            time::format(now)
+        ],
+    )?;
     Ok(Ended::Now { contact_id })
 }
 
@@ -518,7 +508,7 @@ pub struct Expired {
 /// Step 1: contacts claimed for longer than `lock_timeout` whose call never reached the placer
 /// go back to `pending`; calls up for longer than `max_call` end `failed`.
 pub fn expire(
-    conn: &Connection,
+    conn: &Db,
     now: Timestamp,
     lock_timeout: SignedDuration,
     max_call: SignedDuration,
@@ -542,13 +532,12 @@ pub fn expire(
 
 /// At start-up: simulated calls died with the process that simulated them, so they end
 /// `failed` (webhook calls may still report their result).
-pub fn end_simulated_calls(conn: &Connection, now: Timestamp) -> StoreResult<usize> {
+pub fn end_simulated_calls(conn: &Db, now: Timestamp) -> StoreResult<usize> {
     let up = dialing_before(conn, &time::format(Timestamp::MAX))?;
     let (mut ended, mut rules) = (0, RulesCache::default());
     for (attempt_id, status, _) in up {
         let simulated: bool = conn
-            .prepare_cached("SELECT ifnull(conversation_id, '') LIKE 'sim\\_%' ESCAPE '\\' FROM attempts WHERE id = ?1")?
-            .query_row([&attempt_id], |r| r.get(0))?;
+            .query_one("SELECT ifnull(conversation_id, '') LIKE 'sim\\_%' ESCAPE '\\' FROM attempts WHERE id = ?1", args![&attempt_id], |r| r.get(0))?;
         if status == ContactStatus::InProgress && simulated {
             end_attempt(conn, &mut rules, &EndAttempt::failed(&attempt_id, now), now)?;
             ended += 1;
@@ -559,44 +548,33 @@ pub fn end_simulated_calls(conn: &Connection, now: Timestamp) -> StoreResult<usi
 
 /// (open attempt id, contact status, locked_at) of the contacts locked or in progress since
 /// before `cutoff` (the small `contacts_dialing` index).
-fn dialing_before(
-    conn: &Connection,
-    cutoff: &str,
-) -> StoreResult<Vec<(String, ContactStatus, String)>> {
-    Ok(conn
-        .prepare_cached(
-            // CROSS JOIN keeps this order: the few calls up first, never a scan of attempts.
-            "SELECT a.id, c.status, c.locked_at FROM contacts c
+fn dialing_before(conn: &Db, cutoff: &str) -> StoreResult<Vec<(String, ContactStatus, String)>> {
+    conn.query(
+        // CROSS JOIN keeps this order: the few calls up first, never a scan of attempts.
+        "SELECT a.id, c.status, c.locked_at FROM contacts c
              CROSS JOIN attempts a ON a.contact_seq = c.seq AND a.status = 'in_progress'
              WHERE c.status IN ('locked', 'in_progress') AND c.locked_at < ?1",
-        )?
-        .query_map([cutoff], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?)
+        args![cutoff],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
 }
 
 /// After a configuration's windows or time zone changed: its campaigns' pending contacts are
 /// due again from their own next attempt; the loop moves those outside the new windows on.
-pub fn reschedule_configuration(
-    conn: &Connection,
-    org: &str,
-    configuration_id: &str,
-) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE contacts SET dial_at = ifnull(next_attempt_at, created_at)
+pub fn reschedule_configuration(conn: &Db, org: &str, configuration_id: &str) -> StoreResult<()> {
+    conn.execute("UPDATE contacts SET dial_at = ifnull(next_attempt_at, created_at)
          WHERE organization_id = ?1 AND status = 'pending'
-           AND campaign_id IN (SELECT id FROM campaigns WHERE organization_id = ?1 AND configuration_id = ?2)",
-    )?
-    .execute(params![org, configuration_id])?;
+           AND campaign_id IN (SELECT id FROM campaigns WHERE organization_id = ?1 AND configuration_id = ?2)", args![org, configuration_id])?;
     Ok(())
 }
 
 /// After a campaign moved to another configuration: the same for its contacts.
-pub fn reschedule_campaign(conn: &Connection, org: &str, campaign_id: &str) -> StoreResult<()> {
-    conn.prepare_cached(
+pub fn reschedule_campaign(conn: &Db, org: &str, campaign_id: &str) -> StoreResult<()> {
+    conn.execute(
         "UPDATE contacts SET dial_at = ifnull(next_attempt_at, created_at)
          WHERE organization_id = ?1 AND campaign_id = ?2 AND status = 'pending'",
-    )?
-    .execute(params![org, campaign_id])?;
+        args![org, campaign_id],
+    )?;
     Ok(())
 }
 
@@ -608,6 +586,7 @@ mod tests {
     use crate::store::configurations::{self, ConfigurationFields};
     use crate::store::contacts::{self, ContactWrite, Scope};
     use crate::store::{campaigns, orgs};
+    use rusqlite::Connection;
 
     const ORG: &str = "org_a";
 
@@ -618,8 +597,9 @@ mod tests {
     /// An in-memory database with one campaign (windows always open, 2 attempts 30 minutes
     /// apart) and one contact with two numbers; returns the connection and the campaign's scope.
     fn database() -> (Connection, Scope) {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::store::migrate(&mut conn).unwrap();
+        let mut file = Connection::open_in_memory().unwrap();
+        crate::store::migrate(&mut file).unwrap();
+        let conn = Db::Sqlite(&file);
         let now = "2026-12-01T09:00:00.000Z";
         orgs::create(&conn, ORG, "A", now).unwrap();
         let every_minute = |start, end| TimeWindow {
@@ -661,25 +641,25 @@ mod tests {
             ..ContactWrite::default()
         };
         contacts::upsert(&conn, &scope, &[contact], at(now)).unwrap();
-        (conn, scope)
+        (file, scope)
     }
 
-    fn start(conn: &Connection, now: Timestamp) -> Call {
+    fn start(conn: &Db, now: Timestamp) -> Call {
         let mut due = DueContacts::new(conn, now).of(ORG, 10).unwrap();
         assert_eq!(due.len(), 1, "one due contact");
         start_attempt(conn, &due.remove(0), now).unwrap()
     }
 
-    fn contact_state(conn: &Connection) -> (ContactStatus, i64, Option<String>) {
-        conn.query_row(
+    fn contact_state(conn: &Db) -> (ContactStatus, i64, Option<String>) {
+        conn.query_one(
             "SELECT status, attempt_count, next_attempt_at FROM contacts",
-            [],
+            &[],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap()
     }
 
-    fn end(conn: &Connection, call: &Call, outcome: Outcome, ended_at: Timestamp) -> Ended {
+    fn end(conn: &Db, call: &Call, outcome: Outcome, ended_at: Timestamp) -> Ended {
         let end = EndAttempt {
             attempt_id: &call.attempt_id,
             outcome,
@@ -692,7 +672,8 @@ mod tests {
 
     #[test]
     fn an_attempt_rotates_numbers_then_retries_after_the_delay_then_exhausts() {
-        let (conn, _) = database();
+        let (file, _) = database();
+        let conn = Db::Sqlite(&file);
         let first = start(&conn, at("2026-12-01T10:00:00Z"));
         assert_eq!(first.phone_number, "+16502530000");
         assert_eq!((first.attempt_number, first.max_attempts), (1, 2));
@@ -742,7 +723,8 @@ mod tests {
 
     #[test]
     fn a_call_never_placed_is_released_and_a_call_up_too_long_ends_failed() {
-        let (conn, _) = database();
+        let (file, _) = database();
+        let conn = Db::Sqlite(&file);
         let call = start(&conn, at("2026-12-01T10:00:00Z"));
         let lock = SignedDuration::from_secs(60);
         let max_call = SignedDuration::from_mins(120);
@@ -754,7 +736,7 @@ mod tests {
         assert_eq!(expired.released, 1);
         assert_eq!(contact_state(&conn), (ContactStatus::Pending, 0, None));
         let attempts: i64 = conn
-            .query_row("SELECT count(*) FROM attempts", [], |r| r.get(0))
+            .query_one("SELECT count(*) FROM attempts", &[], |r| r.get(0))
             .unwrap();
         assert_eq!((attempts, call.attempt_number), (0, 1));
 
@@ -772,7 +754,7 @@ mod tests {
         let expired = expire(&conn, late, lock, max_call).unwrap();
         assert_eq!(expired.ended, 1);
         let outcome: Option<Outcome> = conn
-            .query_row("SELECT outcome FROM attempts", [], |r| r.get(0))
+            .query_one("SELECT outcome FROM attempts", &[], |r| r.get(0))
             .unwrap();
         assert_eq!(outcome, Some(Outcome::Failed));
         assert_eq!(contact_state(&conn).0, ContactStatus::Pending);
@@ -780,7 +762,8 @@ mod tests {
 
     #[test]
     fn an_organisation_at_its_limit_has_no_room() {
-        let (conn, _) = database();
+        let (file, _) = database();
+        let conn = Db::Sqlite(&file);
         orgs::set_concurrency_limit(&conn, ORG, 1).unwrap();
         assert_eq!(organisations_with_room(&conn).unwrap().len(), 1);
         start(&conn, at("2026-12-01T10:00:00Z"));

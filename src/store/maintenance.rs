@@ -1,6 +1,8 @@
 //! Keeping the file sound: the one-server lock, the online backup, and the check of the file and
 //! of every stored counter against a recount (with the repair of the counters).
 
+use super::args;
+use super::db::{Db, Dialect};
 use super::{StoreError, StoreResult};
 use rusqlite::{Connection, OpenFlags};
 use std::collections::BTreeMap;
@@ -276,31 +278,48 @@ type Counts = [i64; 6];
 
 /// The timeline's counters recounted from the attempts and contacts: what the schema's triggers
 /// keep in `timeline_counts` (minute and hour rows).
-const TIMELINE_RECOUNT: &str = "
-    SELECT org, scope, s.span, minute / s.span * s.span, sum(started), sum(answered),
-           sum(voicemail), sum(no_answer), sum(busy), sum(failed), sum(completed), sum(exhausted)
-    FROM (
-        SELECT c.organization_id AS org, ifnull(c.campaign_id, '') AS scope,
-               unixepoch(a.started_at) / 60 AS minute, 1 AS started, 0 AS answered,
-               0 AS voicemail, 0 AS no_answer, 0 AS busy, 0 AS failed, 0 AS completed,
-               0 AS exhausted
-        FROM attempts a JOIN contacts c ON c.seq = a.contact_seq
-        UNION ALL
-        SELECT c.organization_id, ifnull(c.campaign_id, ''), unixepoch(a.ended_at) / 60, 0,
-               a.outcome = 'answered', a.outcome = 'voicemail', a.outcome = 'no_answer',
-               a.outcome = 'busy', a.outcome = 'failed', 0, 0
-        FROM attempts a JOIN contacts c ON c.seq = a.contact_seq
-        WHERE a.ended_at IS NOT NULL AND a.outcome IS NOT NULL
-        UNION ALL
-        SELECT organization_id, scope, unixepoch(ended_at) / 60, 0, 0, 0, 0, 0, 0,
-               status = 'completed', status = 'exhausted'
-        FROM (SELECT c.organization_id, ifnull(c.campaign_id, '') AS scope, c.status,
-                     (SELECT ended_at FROM attempts WHERE contact_seq = c.seq
-                      ORDER BY started_at DESC LIMIT 1) AS ended_at
-              FROM contacts c WHERE c.status IN ('completed', 'exhausted'))
-        WHERE ended_at IS NOT NULL
-    ), (SELECT 1 AS span UNION ALL SELECT 60) s
-    GROUP BY org, scope, s.span, minute / s.span * s.span";
+fn timeline_recount(dialect: Dialect) -> String {
+    let minute = |at: &str| format!("{} / 60", dialect.epoch_seconds(at));
+    let (started, ended, finished) = (
+        minute("a.started_at"),
+        minute("a.ended_at"),
+        minute("ended_at"),
+    );
+    let count = |condition: &str| format!("CASE WHEN {condition} THEN 1 ELSE 0 END");
+    let (answered, voicemail, no_answer, busy, failed) = (
+        count("a.outcome = 'answered'"),
+        count("a.outcome = 'voicemail'"),
+        count("a.outcome = 'no_answer'"),
+        count("a.outcome = 'busy'"),
+        count("a.outcome = 'failed'"),
+    );
+    let (completed, exhausted) = (count("status = 'completed'"), count("status = 'exhausted'"));
+    format!(
+        "SELECT org, scope, s.span, minute / s.span * s.span, CAST(sum(started) AS BIGINT),
+            CAST(sum(answered) AS BIGINT), CAST(sum(voicemail) AS BIGINT),
+            CAST(sum(no_answer) AS BIGINT), CAST(sum(busy) AS BIGINT), CAST(sum(failed) AS BIGINT),
+            CAST(sum(completed) AS BIGINT), CAST(sum(exhausted) AS BIGINT)
+        FROM (
+            SELECT c.organization_id AS org, coalesce(c.campaign_id, '') AS scope,
+                   {started} AS minute, 1 AS started, 0 AS answered, 0 AS voicemail,
+                   0 AS no_answer, 0 AS busy, 0 AS failed, 0 AS completed, 0 AS exhausted
+            FROM attempts a JOIN contacts c ON c.seq = a.contact_seq
+            UNION ALL
+            SELECT c.organization_id, coalesce(c.campaign_id, ''), {ended}, 0,
+                   {answered}, {voicemail}, {no_answer}, {busy}, {failed}, 0, 0
+            FROM attempts a JOIN contacts c ON c.seq = a.contact_seq
+            WHERE a.ended_at IS NOT NULL AND a.outcome IS NOT NULL
+            UNION ALL
+            SELECT organization_id, scope, {finished}, 0, 0, 0, 0, 0, 0, {completed}, {exhausted}
+            FROM (SELECT c.organization_id, coalesce(c.campaign_id, '') AS scope, c.status,
+                         (SELECT ended_at FROM attempts WHERE contact_seq = c.seq
+                          ORDER BY started_at DESC LIMIT 1) AS ended_at
+                  FROM contacts c WHERE c.status IN ('completed', 'exhausted')) finished
+            WHERE ended_at IS NOT NULL
+        ) events, (SELECT 1 AS span UNION ALL SELECT 60) s
+        GROUP BY org, scope, s.span, minute / s.span * s.span"
+    )
+}
 
 /// (organisation, scope, span, start) of a `timeline_counts` row.
 type TimelineKey = (String, String, i64, i64);
@@ -311,14 +330,9 @@ const TIMELINE_PROBLEMS_SHOWN: usize = 20;
 
 /// Rows of `sql` as (key → counts), leaving out rows of zeros (the triggers leave such rows
 /// behind after deletes; they mean nothing).
-fn timeline_rows(
-    conn: &Connection,
-    sql: &str,
-) -> StoreResult<BTreeMap<TimelineKey, TimelineCounts>> {
+fn timeline_rows(conn: &Db, sql: &str) -> StoreResult<BTreeMap<TimelineKey, TimelineCounts>> {
     let mut rows_by_key = BTreeMap::new();
-    let mut statement = conn.prepare(sql)?;
-    let mut rows = statement.query([])?;
-    while let Some(r) = rows.next()? {
+    conn.query(sql, &[], |r| {
         let mut counts = [0; 8];
         for (i, count) in counts.iter_mut().enumerate() {
             *count = r.get(i + 4)?;
@@ -326,13 +340,14 @@ fn timeline_rows(
         if counts != [0; 8] {
             rows_by_key.insert((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), counts);
         }
-    }
+        Ok(())
+    })?;
     Ok(rows_by_key)
 }
 
 /// The timeline rows whose stored counts differ from the recount: (key, stored, recount).
 fn timeline_differences(
-    conn: &Connection,
+    conn: &Db,
 ) -> StoreResult<Vec<(TimelineKey, TimelineCounts, TimelineCounts)>> {
     let stored = timeline_rows(
         conn,
@@ -340,7 +355,7 @@ fn timeline_differences(
                 busy, failed, completed, exhausted
          FROM timeline_counts",
     )?;
-    let recount = timeline_rows(conn, TIMELINE_RECOUNT)?;
+    let recount = timeline_rows(conn, &timeline_recount(conn.dialect()))?;
     let keys: std::collections::BTreeSet<&TimelineKey> =
         stored.keys().chain(recount.keys()).collect();
     Ok(keys
@@ -363,50 +378,55 @@ struct Counters {
     missing_rows: Vec<(String, String)>,
 }
 
-fn count_counters(conn: &Connection) -> StoreResult<Counters> {
+fn count_counters(conn: &Db) -> StoreResult<Counters> {
     let mut scopes: BTreeMap<(String, String), (Counts, Counts)> = BTreeMap::new();
     let mut stored_rows = std::collections::BTreeSet::new();
-    let mut statement = conn.prepare(
+    conn.query(
         "SELECT organization_id, scope, pending, locked, in_progress, completed, exhausted, attempts
          FROM contact_counts",
+        &[],
+        |r| {
+            let key: (String, String) = (r.get(0)?, r.get(1)?);
+            let mut counts = [0; 6];
+            for (i, count) in counts.iter_mut().enumerate() {
+                *count = r.get(i + 2)?;
+            }
+            stored_rows.insert(key.clone());
+            scopes.entry(key).or_default().0 = counts;
+            Ok(())
+        },
     )?;
-    let mut rows = statement.query([])?;
-    while let Some(r) = rows.next()? {
-        let key = (r.get(0)?, r.get(1)?);
-        let mut counts = [0; 6];
-        for (i, count) in counts.iter_mut().enumerate() {
-            *count = r.get(i + 2)?;
-        }
-        stored_rows.insert(key.clone());
-        scopes.entry(key).or_default().0 = counts;
-    }
-    let mut statement = conn.prepare(
-        "SELECT organization_id, ifnull(campaign_id, ''), sum(status = 'pending'),
-                sum(status = 'locked'), sum(status = 'in_progress'), sum(status = 'completed'),
-                sum(status = 'exhausted')
+    conn.query(
+        "SELECT organization_id, coalesce(campaign_id, ''),
+                count(CASE WHEN status = 'pending' THEN 1 END),
+                count(CASE WHEN status = 'locked' THEN 1 END),
+                count(CASE WHEN status = 'in_progress' THEN 1 END),
+                count(CASE WHEN status = 'completed' THEN 1 END),
+                count(CASE WHEN status = 'exhausted' THEN 1 END)
          FROM contacts GROUP BY 1, 2",
+        &[],
+        |r| {
+            let recount = &mut scopes.entry((r.get(0)?, r.get(1)?)).or_default().1;
+            for (i, count) in recount.iter_mut().take(5).enumerate() {
+                *count = r.get(i + 2)?;
+            }
+            Ok(())
+        },
     )?;
-    let mut rows = statement.query([])?;
-    while let Some(r) = rows.next()? {
-        let recount = &mut scopes.entry((r.get(0)?, r.get(1)?)).or_default().1;
-        for (i, count) in recount.iter_mut().take(5).enumerate() {
-            *count = r.get(i + 2)?;
-        }
-    }
-    let mut statement = conn.prepare(
-        "SELECT c.organization_id, ifnull(c.campaign_id, ''), count(*)
+    conn.query(
+        "SELECT c.organization_id, coalesce(c.campaign_id, ''), count(*)
          FROM attempts a JOIN contacts c ON c.seq = a.contact_seq GROUP BY 1, 2",
+        &[],
+        |r| {
+            scopes.entry((r.get(0)?, r.get(1)?)).or_default().1[5] = r.get(2)?;
+            Ok(())
+        },
     )?;
-    let mut rows = statement.query([])?;
-    while let Some(r) = rows.next()? {
-        scopes.entry((r.get(0)?, r.get(1)?)).or_default().1[5] = r.get(2)?;
-    }
     let mut calls: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    let mut statement = conn.prepare("SELECT id, active_calls FROM organizations")?;
-    let mut rows = statement.query([])?;
-    while let Some(r) = rows.next()? {
+    conn.query("SELECT id, active_calls FROM organizations", &[], |r| {
         calls.insert(r.get(0)?, (r.get(1)?, 0));
-    }
+        Ok(())
+    })?;
     for ((org, _), (_, recount)) in &scopes {
         if let Some(entry) = calls.get_mut(org) {
             entry.1 += recount[1] + recount[2];
@@ -446,30 +466,34 @@ fn scope_name(org: &str, scope: &str) -> String {
     }
 }
 
-/// `integrity_check`, `foreign_key_check`, and every stored counter against a recount, all on one
-/// snapshot of the database (safe beside a running server: it only reads).
-pub fn check(conn: &Connection) -> StoreResult<Report> {
-    conn.execute_batch("BEGIN")?;
+/// Every stored counter against a recount, all on one snapshot of the database (safe beside a
+/// running server: it only reads); on SQLite also `integrity_check` and `foreign_key_check`
+/// (PostgreSQL enforces the references itself and checks its pages on its own).
+pub fn check(conn: &Db) -> StoreResult<Report> {
+    conn.batch(match conn.dialect() {
+        Dialect::Sqlite => "BEGIN",
+        Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    })?;
     let report = check_in_transaction(conn);
-    conn.execute_batch("COMMIT")?;
+    conn.batch("COMMIT")?;
     report
 }
 
-fn check_in_transaction(conn: &Connection) -> StoreResult<Report> {
-    let mut report = Report {
-        integrity: integrity(conn)?,
-        ..Report::default()
-    };
-    let mut statement = conn.prepare("PRAGMA foreign_key_check")?;
-    let mut rows = statement.query([])?;
-    while let Some(r) = rows.next()? {
-        let table: String = r.get(0)?;
-        let rowid: Option<i64> = r.get(1)?;
-        let parent: String = r.get(2)?;
-        report.foreign_keys.push(format!(
-            "{table} row {} refers to a missing {parent} row",
-            rowid.map_or("?".into(), |id| id.to_string())
-        ));
+fn check_in_transaction(conn: &Db) -> StoreResult<Report> {
+    let mut report = Report::default();
+    if let Db::Sqlite(file) = conn {
+        report.integrity = integrity(file)?;
+        let mut statement = file.prepare("PRAGMA foreign_key_check")?;
+        let mut rows = statement.query([])?;
+        while let Some(r) = rows.next()? {
+            let table: String = r.get(0)?;
+            let rowid: Option<i64> = r.get(1)?;
+            let parent: String = r.get(2)?;
+            report.foreign_keys.push(format!(
+                "{table} row {} refers to a missing {parent} row",
+                rowid.map_or("?".into(), |id| id.to_string())
+            ));
+        }
     }
     let counters = count_counters(conn)?;
     for (org, scope) in &counters.missing_rows {
@@ -530,8 +554,8 @@ fn check_in_transaction(conn: &Connection) -> StoreResult<Report> {
 
 /// Recomputes every counter from the rows, in one write transaction; returns how many counter
 /// rows changed.
-pub fn repair_counters(conn: &mut Connection) -> StoreResult<usize> {
-    super::write_now(conn, |tx| {
+pub fn repair_counters(tx: &Db) -> StoreResult<usize> {
+    {
         let counters = count_counters(tx)?;
         let mut changed = 0;
         for ((org, scope), (stored, recount)) in &counters.scopes {
@@ -541,26 +565,23 @@ pub fn repair_counters(conn: &mut Connection) -> StoreResult<usize> {
             if stored == recount && !missing {
                 continue;
             }
-            tx.execute(
-                "INSERT INTO contact_counts
+            tx.execute("INSERT INTO contact_counts
                      (organization_id, scope, pending, locked, in_progress, completed, exhausted, attempts)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (organization_id, scope) DO UPDATE SET
                      pending = excluded.pending, locked = excluded.locked,
                      in_progress = excluded.in_progress, completed = excluded.completed,
-                     exhausted = excluded.exhausted, attempts = excluded.attempts",
-                rusqlite::params![
+                     exhausted = excluded.exhausted, attempts = excluded.attempts", args![
                     org, scope, recount[0], recount[1], recount[2], recount[3], recount[4],
                     recount[5]
-                ],
-            )?;
+                ])?;
             changed += 1;
         }
         for (org, (stored, recount)) in &counters.calls {
             if stored != recount {
                 tx.execute(
                     "UPDATE organizations SET active_calls = ?2 WHERE id = ?1",
-                    rusqlite::params![org, recount],
+                    args![org, recount],
                 )?;
                 changed += 1;
             }
@@ -568,44 +589,49 @@ pub fn repair_counters(conn: &mut Connection) -> StoreResult<usize> {
         // The timeline is rebuilt whole from the recount when any row differs.
         let differences = timeline_differences(tx)?.len();
         if differences > 0 {
-            tx.execute("DELETE FROM timeline_counts", [])?;
+            tx.execute("DELETE FROM timeline_counts", &[])?;
             tx.execute(
                 &format!(
                     "INSERT INTO timeline_counts (organization_id, scope, span, start, started,
                          answered, voicemail, no_answer, busy, failed, completed, exhausted)
-                     {TIMELINE_RECOUNT}"
+                     {}",
+                    timeline_recount(tx.dialect())
                 ),
-                [],
+                &[],
             )?;
             changed += differences;
         }
         Ok::<_, StoreError>(changed)
-    })
+    }
 }
 
 /// What `GET /metrics` reads at each scrape: contacts by organisation and status (from the
 /// counters, a few rows) and each organisation's calls up.
-pub fn counts_for_metrics(conn: &Connection) -> StoreResult<crate::metrics::Counts> {
+pub fn counts_for_metrics(conn: &Db) -> StoreResult<crate::metrics::Counts> {
     let mut contacts = Vec::new();
-    let mut statement = conn.prepare_cached(
-        "SELECT organization_id, sum(pending), sum(locked), sum(in_progress), sum(completed),
-                sum(exhausted)
+    conn.query(
+        "SELECT organization_id, CAST(sum(pending) AS BIGINT), CAST(sum(locked) AS BIGINT),
+                CAST(sum(in_progress) AS BIGINT), CAST(sum(completed) AS BIGINT),
+                CAST(sum(exhausted) AS BIGINT)
          FROM contact_counts GROUP BY organization_id",
+        &[],
+        |r| {
+            let org: String = r.get(0)?;
+            for (i, status) in COUNT_COLUMNS.iter().take(5).enumerate() {
+                contacts.push((org.clone(), *status, r.get(i + 1)?));
+            }
+            Ok(())
+        },
     )?;
-    let mut rows = statement.query([])?;
-    while let Some(r) = rows.next()? {
-        let org: String = r.get(0)?;
-        for (i, status) in COUNT_COLUMNS.iter().take(5).enumerate() {
-            contacts.push((org.clone(), *status, r.get(i + 1)?));
-        }
-    }
-    let mut statement = conn.prepare_cached("SELECT id, active_calls FROM organizations")?;
-    let calls_up = statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let wal_bytes = conn.path().map_or(0, |db| {
-        std::fs::metadata(super::wal_path(Path::new(db))).map_or(0, |m| m.len())
-    });
+    let calls_up = conn.query("SELECT id, active_calls FROM organizations", &[], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    let wal_bytes = match conn {
+        Db::Sqlite(file) => file.path().map_or(0, |db| {
+            std::fs::metadata(super::wal_path(Path::new(db))).map_or(0, |m| m.len())
+        }),
+        Db::Postgres(_) => 0,
+    };
     Ok(crate::metrics::Counts {
         contacts,
         calls_up,

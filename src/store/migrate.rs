@@ -31,10 +31,12 @@ pub enum MigrateError {
          knows up to {SCHEMA_VERSION}). Upgrade campaignd, or restore a backup made by this version."
     )]
     Newer { found: i64 },
-    #[error("this file holds an SQLite database that campaignd did not create")]
+    #[error("this database holds tables that campaignd did not create")]
     NotOurs,
     #[error("migrating the database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("migrating the database: {0}")]
+    Postgres(String),
 }
 
 /// Creates the schema in an empty database, or upgrades an older one in place, in one

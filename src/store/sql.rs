@@ -1,8 +1,12 @@
 //! How the domain's named values are stored: as their names, read back strictly (a name that
-//! campaignd never writes is an error, not a default).
+//! campaignd never writes is an error, not a default), by either driver.
 
 use crate::domain::status::{AttemptStatus, CampaignStatus, ContactStatus, Outcome};
+use bytes::BytesMut;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use tokio_postgres::types::{self as pg, IsNull, Type};
+
+type PgResult<T> = Result<T, Box<dyn std::error::Error + Sync + Send>>;
 
 macro_rules! stored_by_name {
     ($($name:ident),+) => {$(
@@ -18,6 +22,30 @@ macro_rules! stored_by_name {
                 $name::parse(text).ok_or_else(|| {
                     FromSqlError::Other(format!("unknown {} '{text}'", stringify!($name)).into())
                 })
+            }
+        }
+
+        impl pg::ToSql for $name {
+            fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> PgResult<IsNull> {
+                pg::ToSql::to_sql(&self.as_str(), ty, out)
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <&str as pg::ToSql>::accepts(ty)
+            }
+
+            pg::to_sql_checked!();
+        }
+
+        impl<'a> pg::FromSql<'a> for $name {
+            fn from_sql(ty: &Type, raw: &'a [u8]) -> PgResult<Self> {
+                let text = <&str as pg::FromSql>::from_sql(ty, raw)?;
+                $name::parse(text)
+                    .ok_or_else(|| format!("unknown {} '{text}'", stringify!($name)).into())
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <&str as pg::FromSql>::accepts(ty)
             }
         }
     )+};

@@ -3,9 +3,10 @@
 //! (or a fixed number of rows), never by the number of attempts.
 
 use super::StoreResult;
+use super::args;
 use super::contacts::Scope;
+use super::db::Db;
 use crate::domain::timeline::{Bucket, Minute, Range};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// The counter columns of `timeline_counts`, in order.
 pub const COLUMNS: [&str; 8] = [
@@ -28,61 +29,48 @@ const RECENT_ROWS: i64 = 200;
 
 /// The counts of every bucket of `range`, zeros included. Hours and days are summed from the
 /// hour rows (at most 24 a day), minutes read from the minute rows.
-pub fn buckets(conn: &Connection, scope: &Scope, range: &Range) -> StoreResult<Vec<Counts>> {
+pub fn buckets(conn: &Db, scope: &Scope, range: &Range) -> StoreResult<Vec<Counts>> {
     let span = if range.bucket == Bucket::Minute {
         1
     } else {
         60
     };
     let mut counts = vec![[0; 8]; range.count as usize];
-    let mut statement = conn.prepare_cached(
+    conn.query(
         "SELECT start, started, answered, voicemail, no_answer, busy, failed, completed, exhausted
          FROM timeline_counts
          WHERE organization_id = ?1 AND scope = ?2 AND span = ?3 AND start >= ?4 AND start < ?5",
-    )?;
-    let mut rows = statement.query(params![
-        scope.org,
-        scope.key(),
-        span,
-        range.first,
-        range.end()
-    ])?;
-    while let Some(r) = rows.next()? {
-        if let Some(index) = range.index_of(r.get(0)?) {
-            for (i, count) in counts[index].iter_mut().enumerate() {
-                *count += r.get::<_, i64>(i + 1)?;
+        args![scope.org, scope.key(), span, range.first, range.end()],
+        |r| {
+            if let Some(index) = range.index_of(r.get(0)?) {
+                for (i, count) in counts[index].iter_mut().enumerate() {
+                    *count += r.get::<i64>(i + 1)?;
+                }
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     Ok(counts)
 }
 
 /// The minutes with calls at or before `now_minute`, newest first (at most `RECENT_ROWS` rows
 /// read).
-pub fn recent_minutes(
-    conn: &Connection,
-    scope: &Scope,
-    now_minute: i64,
-) -> StoreResult<Vec<Minute>> {
-    let mut statement = conn.prepare_cached(
+pub fn recent_minutes(conn: &Db, scope: &Scope, now_minute: i64) -> StoreResult<Vec<Minute>> {
+    let minutes = conn.query(
         "SELECT start, started + answered + voicemail + no_answer + busy + failed,
                 completed + exhausted
          FROM timeline_counts
          WHERE organization_id = ?1 AND scope = ?2 AND span = 1 AND start <= ?3
          ORDER BY start DESC LIMIT ?4",
+        args![scope.org, scope.key(), now_minute, RECENT_ROWS],
+        |r| {
+            Ok(Minute {
+                minute: r.get(0)?,
+                calls: r.get(1)?,
+                finished: r.get(2)?,
+            })
+        },
     )?;
-    let minutes = statement
-        .query_map(
-            params![scope.org, scope.key(), now_minute, RECENT_ROWS],
-            |r| {
-                Ok(Minute {
-                    minute: r.get(0)?,
-                    calls: r.get(1)?,
-                    finished: r.get(2)?,
-                })
-            },
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(minutes
         .into_iter()
         .filter(|m| m.calls > 0 || m.finished > 0)
@@ -90,12 +78,11 @@ pub fn recent_minutes(
 }
 
 /// The first minute with a counter row in the scope (the start of the ad-hoc contacts' timeline).
-pub fn first_minute(conn: &Connection, scope: &Scope) -> StoreResult<Option<i64>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT start FROM timeline_counts
+pub fn first_minute(conn: &Db, scope: &Scope) -> StoreResult<Option<i64>> {
+    conn.query_opt(
+        "SELECT start FROM timeline_counts
              WHERE organization_id = ?1 AND scope = ?2 AND span = 1 ORDER BY start LIMIT 1",
-        )?
-        .query_row(params![scope.org, scope.key()], |r| r.get(0))
-        .optional()?)
+        args![scope.org, scope.key()],
+        |r| r.get(0),
+    )
 }

@@ -587,9 +587,9 @@ struct AttemptRow<'a> {
 /// stats' counters).
 fn record_attempts(server: &TestServer, contact_id: &str, status: &str, attempts: &[AttemptRow]) {
     server.admin(|conn| {
-        let seq: i64 = conn.query_row(
+        let seq: i64 = conn.query_one(
             "SELECT seq FROM contacts WHERE id = ?1",
-            [contact_id],
+            campaignd::store::args![contact_id],
             |r| r.get(0),
         )?;
         for a in attempts {
@@ -600,7 +600,7 @@ fn record_attempts(server: &TestServer, contact_id: &str, status: &str, attempts
                  ON CONFLICT (id) DO UPDATE SET status = excluded.status,
                      outcome = excluded.outcome, ended_at = excluded.ended_at,
                      conversation_id = excluded.conversation_id",
-                rusqlite::params![
+                campaignd::store::args![
                     a.id,
                     seq,
                     a.phone_number,
@@ -612,9 +612,9 @@ fn record_attempts(server: &TestServer, contact_id: &str, status: &str, attempts
                 ],
             )?;
         }
-        let (count, last_started): (i64, String) = conn.query_row(
+        let (count, last_started): (i64, String) = conn.query_one(
             "SELECT count(*), max(started_at) FROM attempts WHERE contact_seq = ?1",
-            [seq],
+            campaignd::store::args![seq],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let dialing = matches!(status, "locked" | "in_progress");
@@ -622,7 +622,7 @@ fn record_attempts(server: &TestServer, contact_id: &str, status: &str, attempts
             "UPDATE contacts SET status = ?2, attempt_count = ?3, locked_at = ?4,
                  dial_at = NULL, updated_at = ?5
              WHERE seq = ?1",
-            rusqlite::params![
+            campaignd::store::args![
                 seq,
                 status,
                 count,

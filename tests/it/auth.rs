@@ -268,7 +268,7 @@ async fn revoked_and_expired_keys_stop_working_within_a_second() {
     server.admin(|conn| {
         conn.execute(
             "UPDATE api_keys SET expires_at = '2000-01-01T00:00:00.000Z' WHERE key_id = ?1",
-            [&expired_id],
+            campaignd::store::args![&expired_id],
         )?;
         Ok(())
     });
@@ -326,7 +326,10 @@ async fn unknown_routes_and_methods() {
     );
     assert_eq!(
         server.call(Method::GET, "/healthz", None, None).await,
-        (200, json!({"status": "ok", "dialer": "off"}))
+        (
+            200,
+            json!({"status": "ok", "dialer": "off", "store": server.store_name()})
+        )
     );
 }
 

@@ -542,7 +542,10 @@ async fn the_dialer_mode_is_said_at_start_up_and_bad_flags_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&[], dir.path()).await;
     let (_, health) = server.json(Method::GET, "/healthz", "", None).await;
-    assert_eq!(health, json!({"status": "ok", "dialer": "off"}));
+    assert_eq!(
+        health,
+        json!({"status": "ok", "dialer": "off", "store": "sqlite"})
+    );
     assert!(
         server.stderr().contains("dialer off"),
         "{}",

@@ -166,8 +166,7 @@ async fn a_version_2_database_gets_its_timeline_from_the_attempts_it_holds() {
              "contacts_completed": 0, "contacts_exhausted": 1},
         ])
     );
-    let conn = campaignd::store::open_connection(&db).unwrap();
-    let report = campaignd::store::maintenance::check(&conn).unwrap();
+    let report = server.inspect(campaignd::store::maintenance::check);
     assert!(report.is_clean(), "{report:?}");
 }
 
@@ -179,7 +178,7 @@ async fn a_version_3_database_gets_the_index_that_finds_an_attempt_by_its_call()
     // Written directly, the calls left the timeline's counters behind: make them what a version 3
     // campaignd would have kept.
     let mut conn = rusqlite::Connection::open(&db).unwrap();
-    campaignd::store::maintenance::repair_counters(&mut conn).unwrap();
+    campaignd::store::write_now(&mut conn, campaignd::store::maintenance::repair_counters).unwrap();
     drop(conn);
     let clock = Clock::started("2026-12-02T12:00:00Z".parse().unwrap(), 1.0);
     let server = TestServer::start_at(&db, clock, dialer::Settings::default()).await;
@@ -204,6 +203,6 @@ async fn a_version_3_database_gets_the_index_that_finds_an_attempt_by_its_call()
         )
         .unwrap();
     assert_eq!((version, indexed), (campaignd::store::SCHEMA_VERSION, true));
-    let report = campaignd::store::maintenance::check(&conn).unwrap();
+    let report = server.inspect(campaignd::store::maintenance::check);
     assert!(report.is_clean(), "{report:?}");
 }

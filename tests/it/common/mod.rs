@@ -7,7 +7,8 @@ use campaignd::dialer;
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
 use campaignd::domain::scope::{Role, Scopes};
-use campaignd::store::{self, credentials, orgs};
+use campaignd::store::postgres::PostgresStore;
+use campaignd::store::{self, Db, credentials, orgs};
 use reqwest::Method;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -25,9 +26,72 @@ pub fn campaignd() -> std::process::Command {
     command
 }
 
+/// The database a test server runs on: a temporary SQLite file, or, when
+/// `CAMPAIGND_TEST_DATABASE_URL` names a PostgreSQL server (scripts/test starts one), a new
+/// database of its own there.
+pub enum Backing {
+    File,
+    Postgres { url: String, admin: PostgresStore },
+}
+
+/// The PostgreSQL server the suite runs on, if any (its superuser's URL).
+pub fn postgres_server() -> Option<String> {
+    std::env::var("CAMPAIGND_TEST_DATABASE_URL").ok()
+}
+
+/// A new, empty database on the test PostgreSQL server; its URL.
+pub fn new_postgres_database(server: &str) -> String {
+    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let server = server.to_string();
+    let created = name.clone();
+    std::thread::spawn(move || {
+        admin_runtime().block_on(async move {
+            let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
+                .await
+                .expect("the test PostgreSQL server answers");
+            tokio::spawn(connection);
+            client
+                .batch_execute(&format!("CREATE DATABASE {created}"))
+                .await
+                .unwrap();
+        })
+    })
+    .join()
+    .unwrap();
+    server_url(&name)
+}
+
+/// The test server's URL with another database name.
+fn server_url(database: &str) -> String {
+    let server = postgres_server().expect("a PostgreSQL server");
+    let (base, query) = server.split_once('?').unwrap_or((&server, ""));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    format!("{base}/{database}{query}")
+}
+
+/// The runtime of the tests' own PostgreSQL connections (admin changes, checks): its calls
+/// block, so it runs beside each test's runtime, never inside it.
+fn admin_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The SQLite file (unused on PostgreSQL).
     pub db: PathBuf,
+    pub backing: Backing,
     _dir: Option<tempfile::TempDir>,
     shutdown: tokio::sync::oneshot::Sender<()>,
     served: tokio::task::JoinHandle<()>,
@@ -41,22 +105,54 @@ impl TestServer {
     }
 
     /// Starts a server on `clock` with the dialer of `settings`.
+    /// On PostgreSQL when the suite runs there (`CAMPAIGND_TEST_DATABASE_URL`).
     pub async fn start_with(clock: Clock, settings: dialer::Settings) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("campaignd.db");
-        let mut server = TestServer::start_at(&db, clock, settings).await;
+        let (store, backing) = match postgres_server() {
+            Some(server) => {
+                let url = new_postgres_database(&server);
+                let store = PostgresStore::connect(&url).await.unwrap();
+                let admin_url = url.clone();
+                let admin = std::thread::spawn(move || {
+                    admin_runtime()
+                        .block_on(PostgresStore::connect(&admin_url))
+                        .unwrap()
+                })
+                .join()
+                .unwrap();
+                (
+                    store::Store::postgres(store),
+                    Backing::Postgres { url, admin },
+                )
+            }
+            None => (
+                store::Store::open(&db, store::Synchronous::Normal).unwrap(),
+                Backing::File,
+            ),
+        };
+        let mut server = TestServer::serve(store, backing, db, clock, settings).await;
         server._dir = Some(dir);
         server
     }
 
-    /// Starts a server on the database at `db` (created with `org_a` and `org_b` if new).
+    /// Starts a server on the SQLite file at `db` (created with `org_a` and `org_b` if new).
     pub async fn start_at(
         db: &std::path::Path,
         clock: Clock,
         settings: dialer::Settings,
     ) -> TestServer {
-        let db = db.to_path_buf();
-        let store = store::Store::open(&db, store::Synchronous::Normal).unwrap();
+        let store = store::Store::open(db, store::Synchronous::Normal).unwrap();
+        TestServer::serve(store, Backing::File, db.to_path_buf(), clock, settings).await
+    }
+
+    async fn serve(
+        store: store::Store,
+        backing: Backing,
+        db: PathBuf,
+        clock: Clock,
+        settings: dialer::Settings,
+    ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -77,6 +173,7 @@ impl TestServer {
         let server = TestServer {
             addr,
             db,
+            backing,
             _dir: None,
             shutdown,
             served,
@@ -100,9 +197,50 @@ impl TestServer {
     }
 
     /// Runs one change on the database, as the admin commands do.
-    pub fn admin<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> store::StoreResult<T>) -> T {
-        let mut conn = store::open_connection(&self.db).unwrap();
-        store::write_now(&mut conn, f).unwrap()
+    pub fn admin<T: Send>(&self, f: impl FnOnce(&Db) -> store::StoreResult<T> + Send) -> T {
+        self.try_admin(f).unwrap()
+    }
+
+    /// `admin`, with the store's refusal.
+    pub fn try_admin<T: Send>(
+        &self,
+        f: impl FnOnce(&Db) -> store::StoreResult<T> + Send,
+    ) -> store::StoreResult<T> {
+        match &self.backing {
+            Backing::File => {
+                let mut conn = store::open_connection(&self.db).unwrap();
+                store::write_now(&mut conn, f)
+            }
+            Backing::Postgres { admin, .. } => {
+                std::thread::scope(|s| s.spawn(|| admin.write_blocking(f)).join().unwrap())
+            }
+        }
+    }
+
+    /// Reads the database outside the server (a check, a count).
+    pub fn inspect<T: Send>(&self, f: impl FnOnce(&Db) -> store::StoreResult<T> + Send) -> T {
+        match &self.backing {
+            Backing::File => {
+                let conn = store::open_connection(&self.db).unwrap();
+                f(&Db::Sqlite(&conn)).unwrap()
+            }
+            Backing::Postgres { admin, .. } => {
+                std::thread::scope(|s| s.spawn(|| admin.read_blocking(f)).join().unwrap().unwrap())
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backing, Backing::Postgres { .. })
+    }
+
+    /// What `/healthz` names the store.
+    pub fn store_name(&self) -> &'static str {
+        if self.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
     }
 
     /// A new API key of `org` with `scopes`.
