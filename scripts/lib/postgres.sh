@@ -4,7 +4,7 @@
 # cluster belongs to `nobody`.
 #
 #   source scripts/lib/postgres.sh
-#   start_postgres            # exports CAMPAIGND_TEST_DATABASE_URL (the `postgres` superuser)
+#   start_postgres            # exports CAMPAIGND_TEST_POSTGRES (the `postgres` superuser's URL)
 
 postgres_bin() {
     local dir
@@ -34,7 +34,7 @@ start_postgres() {
          -c max_connections=400 -c fsync=off -c synchronous_commit=off \
          -c full_page_writes=off -c shared_buffers=128MB" start >/dev/null) ||
         { cat "$dir/server.log" >&2; return 1; }
-    export CAMPAIGND_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+    export CAMPAIGND_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
     echo "postgres.sh: PostgreSQL on 127.0.0.1:$port ($dir)" >&2
 }
 

@@ -175,22 +175,21 @@ async fn two_organisations_share_the_global_slots_by_their_limits() {
     // Sample the calls up straight from the database, every tick, for a few rounds of calls. Calls
     // that started before org_b had contacts all went to org_a, the only one that wanted slots:
     // the share is measured once no such call is up.
-    let db = rusqlite::Connection::open(&server.db).unwrap();
     let mut samples: Vec<(i64, i64)> = Vec::new();
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(6) {
-        let (up_a, up_b, counted, settled): (i64, i64, i64, bool) = db
-            .query_row(
+        let (up_a, up_b, counted, settled): (i64, i64, i64, bool) = server.inspect(|db| {
+            db.query_one(
                 "SELECT (SELECT active_calls FROM organizations WHERE id = 'org_a'),
                         (SELECT active_calls FROM organizations WHERE id = 'org_b'),
                         (SELECT count(*) FROM contacts WHERE status IN ('locked', 'in_progress')),
                         (SELECT count(*) = 0 FROM attempts WHERE status = 'in_progress'
                             AND started_at < (SELECT max(created_at) FROM contacts
                                               WHERE organization_id = 'org_b'))",
-                [],
+                &[],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
-            .unwrap();
+        });
         assert!(up_a <= 10 && up_b <= 30, "{up_a} {up_b}");
         assert!(
             up_a + up_b <= 8,
@@ -552,13 +551,9 @@ async fn a_pass_out_of_reschedules_lets_no_lower_priority_campaign_go_first() {
     )
     .await;
 
-    let mut db = rusqlite::Connection::open(&server.db).unwrap();
-    let mut pass = || {
+    let pass = || {
         let now = Timestamp::now() + SignedDuration::from_secs(1);
-        campaignd::store::write_now(&mut db, |conn| {
-            campaignd::dialer::claim(conn, now, 50, 1000)
-        })
-        .unwrap()
+        server.admin(|conn| campaignd::dialer::claim(conn, now, 50, 1000))
     };
     // The first pass moves 10,000 Tokyo contacts and stops inside the high-priority level: it
     // starts nothing rather than the low-priority contact.

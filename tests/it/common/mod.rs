@@ -27,16 +27,26 @@ pub fn campaignd() -> std::process::Command {
 }
 
 /// The database a test server runs on: a temporary SQLite file, or, when
-/// `CAMPAIGND_TEST_DATABASE_URL` names a PostgreSQL server (scripts/test starts one), a new
-/// database of its own there.
+/// `CAMPAIGND_TEST_STORE=postgres`, a new database of its own on the PostgreSQL server of
+/// `CAMPAIGND_TEST_POSTGRES` (scripts/test starts one).
 pub enum Backing {
     File,
     Postgres { url: String, admin: PostgresStore },
 }
 
-/// The PostgreSQL server the suite runs on, if any (its superuser's URL).
+/// The PostgreSQL server of the tests (its superuser's URL, `CAMPAIGND_TEST_POSTGRES`): the
+/// tests of several nodes need it, and fail without it.
+pub fn postgres_server_required() -> String {
+    std::env::var("CAMPAIGND_TEST_POSTGRES").expect(
+        "CAMPAIGND_TEST_POSTGRES names no PostgreSQL server: run scripts/test, which starts one",
+    )
+}
+
+/// The PostgreSQL server the HTTP suite runs on, when it runs there
+/// (`CAMPAIGND_TEST_STORE=postgres`).
 pub fn postgres_server() -> Option<String> {
-    std::env::var("CAMPAIGND_TEST_DATABASE_URL").ok()
+    (std::env::var("CAMPAIGND_TEST_STORE").as_deref() == Ok("postgres"))
+        .then(postgres_server_required)
 }
 
 /// A new, empty database on the test PostgreSQL server; its URL.
@@ -63,7 +73,7 @@ pub fn new_postgres_database(server: &str) -> String {
 
 /// The test server's URL with another database name.
 fn server_url(database: &str) -> String {
-    let server = postgres_server().expect("a PostgreSQL server");
+    let server = postgres_server_required();
     let (base, query) = server.split_once('?').unwrap_or((&server, ""));
     let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
     let query = if query.is_empty() {
