@@ -11,6 +11,9 @@
 //!    contacts/s are upserted into another campaign and the stats are read; the invariants are
 //!    sampled every 100 ms. `--without-timeline` runs this part without the timeline's
 //!    triggers, to measure what they cost.
+//!
+//! `--database-url postgres://…` (an empty database) runs part 2 on PostgreSQL instead; part 1
+//! times the pass on the SQLite file only.
 
 mod setup;
 
@@ -216,7 +219,13 @@ async fn loop_pass(contacts: u64) {
 async fn sustained(secs: u64) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
-    let store = Store::open(&db, Synchronous::Full).unwrap();
+    let store = match setup::arg("--database-url") {
+        Some(url) => {
+            println!("sustained calls on PostgreSQL");
+            Store::postgres(store::postgres::PostgresStore::connect(&url).await.unwrap())
+        }
+        None => Store::open(&db, Synchronous::Full).unwrap(),
+    };
     if std::env::args().any(|a| a == "--without-timeline") {
         // What the timeline's counters cost the dialer: the same run without their triggers.
         store
@@ -330,13 +339,13 @@ async fn sustained(secs: u64) {
         let (up, max_limit_excess, doubles, ended) = store
             .read(|conn| {
                 conn.query_one(
-                    "SELECT (SELECT sum(active_calls) FROM organizations),
+                    "SELECT (SELECT CAST(sum(active_calls) AS BIGINT) FROM organizations),
                             (SELECT count(*) FROM organizations WHERE active_calls > concurrency_limit),
                             (SELECT count(*) FROM (SELECT c.seq FROM contacts c
                                 CROSS JOIN attempts a ON a.contact_seq = c.seq AND a.status = 'in_progress'
                                 WHERE c.status IN ('locked', 'in_progress') AND c.locked_at < '9'
-                                GROUP BY c.seq HAVING count(*) > 1)),
-                            (SELECT sum(attempts) FROM contact_counts)",
+                                GROUP BY c.seq HAVING count(*) > 1) doubles),
+                            (SELECT CAST(sum(attempts) AS BIGINT) FROM contact_counts)",
                     &[],
                     |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<i64>(2)?, r.get::<i64>(3)?)),
                 )
@@ -385,8 +394,10 @@ async fn sustained(secs: u64) {
 async fn main() {
     let contacts = number("--contacts", 1_000_000);
     let secs = number("--secs", 60);
-    loop_pass(contacts).await;
-    loop_pass(10_000).await;
+    if setup::arg("--database-url").is_none() {
+        loop_pass(contacts).await;
+        loop_pass(10_000).await;
+    }
     if secs > 0 {
         sustained(secs).await;
     }

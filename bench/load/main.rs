@@ -16,6 +16,9 @@
 //!                          end); a database already there is reused, and a campaign that already
 //!                          holds its contacts is not filled again
 //!   --bin PATH             the server binary (default target/release/campaignd)
+//!   --database-url URL     run the server on this (empty) PostgreSQL database instead of a
+//!                          SQLite file; the SQLite-only scenarios (startup, crash) and the
+//!                          final integrity_check are left out
 //!
 //! The load generator runs on the same machine as the server and takes its share of the CPU;
 //! every phase reports the CPU seconds each side used, so the server's cost per request can be

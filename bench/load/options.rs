@@ -11,6 +11,7 @@ pub(crate) struct Options {
     pub(crate) crash_rounds: usize,
     pub(crate) dir: Option<PathBuf>,
     pub(crate) bin: PathBuf,
+    pub(crate) database_url: Option<String>,
 }
 
 impl Options {
@@ -29,6 +30,7 @@ impl Options {
             crash_rounds: 3,
             dir: None,
             bin: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/campaignd"),
+            database_url: None,
         };
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -43,6 +45,9 @@ impl Options {
                 "--crash-rounds" => options.crash_rounds = number(args.next())?,
                 "--dir" => options.dir = Some(args.next().ok_or("--dir needs a path")?.into()),
                 "--bin" => options.bin = args.next().ok_or("--bin needs a path")?.into(),
+                "--database-url" => {
+                    options.database_url = Some(args.next().ok_or("--database-url needs a URL")?)
+                }
                 "-h" | "--help" => {
                     println!("see the top of bench/load/main.rs for the options");
                     std::process::exit(0);
@@ -56,6 +61,15 @@ impl Options {
         const KNOWN: [&str; 7] = [
             "upsert", "reads", "list", "writers", "startup", "random", "crash",
         ];
+        // What is about the SQLite file: its start-up over the file, kill -9 and its check.
+        if options.database_url.is_some()
+            && let Some(bad) = options
+                .only
+                .iter()
+                .find(|s| ["startup", "crash"].contains(&s.as_str()))
+        {
+            return Err(format!("{bad} measures the SQLite file; not with --database-url").into());
+        }
         if let Some(bad) = options.only.iter().find(|s| !KNOWN.contains(&s.as_str())) {
             return Err(format!("unknown scenario {bad}; known: {}", KNOWN.join(", ")).into());
         }

@@ -297,6 +297,7 @@ pub(crate) async fn crash_scenario(
             let env_for_stream = Env {
                 bin: env.bin.clone(),
                 db: env.db.clone(),
+                database_url: env.database_url.clone(),
                 log: env.log.clone(),
                 port: env.port,
                 base: env.base.clone(),
@@ -467,6 +468,7 @@ pub(crate) async fn run() -> Result<()> {
     let env = Env {
         bin: options.bin.clone(),
         db: dir.join("bench.db"),
+        database_url: options.database_url.clone(),
         log: dir.join("server.log"),
         port,
         base: format!("http://127.0.0.1:{port}"),
@@ -495,7 +497,10 @@ pub(crate) async fn run() -> Result<()> {
     println!(
         "campaignd load benchmark: {} on {}",
         options.bin.display(),
-        env.db.display()
+        match &env.database_url {
+            Some(_) => "PostgreSQL (--database-url)".to_string(),
+            None => env.db.display().to_string(),
+        }
     );
 
     let (mut server, took) = env.start().await?;
@@ -608,7 +613,8 @@ pub(crate) async fn run() -> Result<()> {
         .await;
         memory_row(&mut report, &server, "after the 64 writers");
     }
-    if options.wants("startup") {
+    let sqlite = env.database_url.is_none();
+    if sqlite && options.wants("startup") {
         println!(
             "
 [f] start-up"
@@ -655,7 +661,7 @@ pub(crate) async fn run() -> Result<()> {
             "after the random upsert (since the last restart)",
         );
     }
-    if options.wants("crash") {
+    if sqlite && options.wants("crash") {
         println!(
             "
 [g] kill -9 during upserts"
@@ -671,14 +677,16 @@ pub(crate) async fn run() -> Result<()> {
         .await?;
     }
     server.stop()?;
-    let (integrity, secs) = integrity_check(&env.db)?;
-    let db_mib = std::fs::metadata(&env.db).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0;
-    report.row(
-        &format!("PRAGMA integrity_check at the end ({db_mib:.0} MiB)"),
-        format!("{integrity} ({secs:.1} s)"),
-        "ok",
-        Some(integrity == "ok"),
-    );
+    if sqlite {
+        let (integrity, secs) = integrity_check(&env.db)?;
+        let db_mib = std::fs::metadata(&env.db).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0;
+        report.row(
+            &format!("PRAGMA integrity_check at the end ({db_mib:.0} MiB)"),
+            format!("{integrity} ({secs:.1} s)"),
+            "ok",
+            Some(integrity == "ok"),
+        );
+    }
     let locked = log_mentions(&env.log, "locked");
     let errors = log_mentions(&env.log, "ERROR");
     report.note(format!(

@@ -10,6 +10,8 @@ pub(crate) struct Server {
 pub(crate) struct Env {
     pub(crate) bin: PathBuf,
     pub(crate) db: PathBuf,
+    /// `--database-url`: the server runs on this PostgreSQL database instead of `db`.
+    pub(crate) database_url: Option<String>,
     pub(crate) log: PathBuf,
     pub(crate) port: u16,
     pub(crate) base: String,
@@ -24,10 +26,13 @@ impl Env {
             .append(true)
             .open(&self.log)?;
         let started = Instant::now();
-        let mut child = Command::new(&self.bin)
+        let mut command = Command::new(&self.bin);
+        match &self.database_url {
+            Some(url) => command.env("CAMPAIGND_DATABASE_URL", url),
+            None => command.arg("--db").arg(&self.db),
+        };
+        let mut child = command
             .arg("serve")
-            .arg("--db")
-            .arg(&self.db)
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
             .arg("--bootstrap-key")

@@ -14,6 +14,9 @@ use std::time::Duration;
 /// How long a callback naming an unknown call waits for it to become known. Twilio may call
 /// back (`initiated`, or at once `failed`) before campaignd has read the `201` that tells it the
 /// call's sid; only a signed request gets this far, so the wait cannot be abused by strangers.
+/// How often a callback for a call not known yet reads the store again (the call may have been
+/// placed by another node).
+const STORED_CALL_POLL: Duration = Duration::from_millis(100);
 const UNKNOWN_CALL_WAIT: Duration = Duration::from_secs(2);
 
 const CALL_NOT_FOUND: ApiError = ApiError::NotFound("Call not found");
@@ -127,9 +130,10 @@ fn read_callback(params: &[(String, String)]) -> ApiResult<(String, String, Opti
     }
 }
 
-/// The attempt of the call `call_sid`: one the placer just created, else one whose sid is
-/// written, else (Twilio called back before campaignd read the `201`) waiting up to
-/// `UNKNOWN_CALL_WAIT` for the placer to learn it; 404 after that.
+/// The attempt of the call `call_sid`: one this node's placer just created, else one whose sid
+/// is written, else (Twilio called back before the placer read the `201`) waiting up to
+/// `UNKNOWN_CALL_WAIT` for the placer to learn it — this node's in memory, another node's (on
+/// PostgreSQL) by reading again every `STORED_CALL_POLL`; 404 after that.
 async fn wait_for_call(app: &App, call_sid: &str) -> ApiResult<String> {
     if let Some(attempt_id) = app.twilio_calls.attempt_of(call_sid) {
         return Ok(attempt_id);
@@ -139,12 +143,16 @@ async fn wait_for_call(app: &App, call_sid: &str) -> ApiResult<String> {
         app.store
             .read(move |conn| attempts::by_conversation(conn, &sid))
     };
-    if let Some(attempt_id) = stored().await? {
-        return Ok(attempt_id);
+    let deadline = tokio::time::Instant::now() + UNKNOWN_CALL_WAIT;
+    loop {
+        if let Some(attempt_id) = stored().await? {
+            return Ok(attempt_id);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(CALL_NOT_FOUND);
+        }
+        if let Some(attempt_id) = app.twilio_calls.wait_for(call_sid, STORED_CALL_POLL).await {
+            return Ok(attempt_id);
+        }
     }
-    if let Some(attempt_id) = app.twilio_calls.wait_for(call_sid, UNKNOWN_CALL_WAIT).await {
-        return Ok(attempt_id);
-    }
-    // Learnt while waiting by a placer that wrote it at once (or never in memory: a restart).
-    stored().await?.ok_or(CALL_NOT_FOUND)
 }

@@ -26,7 +26,7 @@ const RESCHEDULES_PER_PASS: usize = 10_000;
 /// Calls up right now, over all organisations.
 pub fn calls_up(conn: &Db) -> StoreResult<i64> {
     conn.query_one(
-        "SELECT ifnull(sum(active_calls), 0) FROM organizations",
+        "SELECT CAST(ifnull(sum(active_calls), 0) AS BIGINT) FROM organizations",
         &[],
         |r| r.get(0),
     )

@@ -163,6 +163,13 @@ impl TestServer {
         clock: Clock,
         settings: dialer::Settings,
     ) -> TestServer {
+        // CAMPAIGND_TEST_LOG=debug (or any filter) shows the servers' logs, for a failing test.
+        if let Ok(filter) = std::env::var("CAMPAIGND_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
