@@ -380,75 +380,105 @@ pub fn upsert(
 ) -> StoreResult<Upserted> {
     let rules = Rules::of_campaign(conn, scope.campaign_id.as_deref())?;
     let mut dial_at = DialAt::new(rules.as_ref().map(|r| &r.schedule), now);
-    apply(conn, scope, items, &mut dial_at)
+    let (outcomes, contact_ids) = apply(conn, scope, items, &mut dial_at)?;
+    let (mut inserted, mut updated) = (0, 0);
+    let mut missing_numbers = Vec::new();
+    let mut conflict = None;
+    for (index, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            Applied::Inserted => inserted += 1,
+            Applied::Updated => updated += 1,
+            Applied::MissingNumbers => missing_numbers.push(index),
+            Applied::Conflict(detail) => {
+                conflict.get_or_insert(detail);
+            }
+        }
+    }
+    if !missing_numbers.is_empty() {
+        return Err(StoreError::MissingNumbers(missing_numbers));
+    }
+    if let Some(detail) = conflict {
+        return Err(StoreError::Conflict(detail));
+    }
+    Ok(Upserted {
+        inserted,
+        updated,
+        contact_ids,
+    })
 }
 
-/// `upsert` with the campaign's schedule already read (an import applies its rows one by one).
+/// What one item of a batch came to.
+enum Applied {
+    Inserted,
+    Updated,
+    /// An insert without `phone_numbers`.
+    MissingNumbers,
+    /// The contract's detail.
+    Conflict(String),
+}
+
+/// `upsert` with the campaign's schedule already read: the items in order, as if one by one.
+/// The stored contacts they name are read first in a few queries; each item is then decided in
+/// memory against what the items before it left; updates are written as they come and the new
+/// contacts together at the end (a few multi-row inserts), so that a batch costs few statements
+/// on either engine. Nothing an item refuses is written.
 fn apply(
     conn: &Db,
     scope: &Scope,
     items: &[ContactWrite],
     dial_at: &mut DialAt<'_>,
-) -> StoreResult<Upserted> {
+) -> StoreResult<(Vec<Applied>, Vec<String>)> {
     let default_timezone = dial_at
         .schedule
         .map_or("UTC", |s| s.default_timezone.as_str());
     let now = time::format(dial_at.now);
-    let (mut inserted, mut updated) = (0, 0);
+    let mut known = Known::read(conn, scope, items)?;
+    let mut new: Vec<New> = Vec::new();
+    let mut outcomes = Vec::with_capacity(items.len());
     let mut contact_ids = Vec::with_capacity(items.len());
-    let mut missing_numbers = Vec::new();
-    let mut conflict: Option<String> = None;
 
-    let by_id = format!(
-        "SELECT {STORED}, ifnull(campaign_id, '') FROM contacts WHERE organization_id = ?1 AND id = ?2"
-    );
-    let by_external = format!(
-        "SELECT {STORED}, NULL FROM contacts WHERE organization_id = ?1 AND ifnull(campaign_id, '') = ?2 AND external_id = ?3"
-    );
-
-    for (index, item) in items.iter().enumerate() {
-        let with_id = match &item.id {
-            Some(id) => conn.query_opt(&by_id, args![scope.org, id], stored_row)?,
-            None => None,
-        };
+    for item in items {
+        let with_id = item.id.as_deref().and_then(|id| known.by_id.get(id));
         let external = item.external_id.clone().flatten();
-        let with_external = match &external {
-            Some(external) => conn.query_opt(
-                &by_external,
-                args![scope.org, scope.key(), external],
-                stored_row,
-            )?,
-            None => None,
-        };
+        let with_external = external
+            .as_deref()
+            .and_then(|e| known.by_external.get(e))
+            .and_then(|id| known.by_id.get(id));
         let existing = match (&item.id, with_id, with_external) {
-            (Some(id), Some((_, owner)), _) if owner.as_deref() != Some(scope.key()) => {
-                conflict.get_or_insert(format!("Contact id {id} is already in use"));
+            (Some(id), Some(found), _) if found.owner != scope.key() => {
+                outcomes.push(Applied::Conflict(format!(
+                    "Contact id {id} is already in use"
+                )));
                 continue;
             }
-            (Some(id), Some((by_id, _)), Some((by_ext, _))) if by_id.seq != by_ext.seq => {
-                conflict.get_or_insert(mismatch(id, external.as_deref()));
+            (Some(id), Some(by_id), Some(by_ext)) if by_id.stored.id != by_ext.stored.id => {
+                outcomes.push(Applied::Conflict(mismatch(id, external.as_deref())));
                 continue;
             }
             (Some(id), None, Some(_)) => {
-                conflict.get_or_insert(mismatch(id, external.as_deref()));
+                outcomes.push(Applied::Conflict(mismatch(id, external.as_deref())));
                 continue;
             }
-            (Some(_), Some((stored, _)), _) => Some(stored),
-            (None, _, Some((stored, _))) => Some(stored),
+            (Some(_), Some(found), _) | (None, _, Some(found)) => Some(found.stored.clone()),
             _ => None,
         };
         match existing {
             Some(stored) => {
                 let merged = merge(&stored, item, default_timezone);
                 if merged != stored {
-                    write_update(conn, &merged, &now)?;
+                    match new.iter_mut().find(|n| n.stored.id == merged.id) {
+                        // Inserted by an item of this batch: the insert carries the change.
+                        Some(pending) => pending.update(merged.clone(), &now),
+                        None => write_update(conn, &merged, &now)?,
+                    }
+                    known.put(scope, &stored, merged);
                 }
                 contact_ids.push(stored.id);
-                updated += 1;
+                outcomes.push(Applied::Updated);
             }
             None => {
                 let Some(phone_numbers) = &item.phone_numbers else {
-                    missing_numbers.push(index);
+                    outcomes.push(Applied::MissingNumbers);
                     continue;
                 };
                 let blank = Stored {
@@ -465,26 +495,208 @@ fn apply(
                     agent_version: None,
                     initial_context: None,
                 };
-                let new = merge(&blank, item, default_timezone);
-                let dial_at = dial_at.of_new(&new);
-                write_insert(conn, scope, &new, &now, dial_at.as_deref())?;
-                contact_ids.push(new.id);
-                inserted += 1;
+                let stored = merge(&blank, item, default_timezone);
+                let first = dial_at.of_new(&stored);
+                contact_ids.push(stored.id.clone());
+                known.put(scope, &blank, stored.clone());
+                new.push(New {
+                    next_attempt_at: stored.scheduled_at.clone(),
+                    dial_at: first,
+                    stored,
+                });
+                outcomes.push(Applied::Inserted);
             }
         }
     }
-    if !missing_numbers.is_empty() {
-        return Err(StoreError::MissingNumbers(missing_numbers));
+    write_inserts(conn, scope, &new, &now)?;
+    count_new_contacts(conn, scope, new.len())?;
+    Ok((outcomes, contact_ids))
+}
+
+/// The stored contacts a batch names (by id in the organisation, by external_id in the scope),
+/// kept up to date as the batch's items apply.
+struct Known {
+    by_id: HashMap<String, Found>,
+    /// external_id → id, in the scope.
+    by_external: HashMap<String, String>,
+}
+
+struct Found {
+    stored: Stored,
+    /// The scope key of its campaign.
+    owner: String,
+}
+
+/// Values per lookup statement: a few fixed sizes (a chunk is padded by repeating a value) keep
+/// the statement caches small.
+const LOOKUP_SIZES: [usize; 4] = [512, 64, 8, 1];
+
+impl Known {
+    fn read(conn: &Db, scope: &Scope, items: &[ContactWrite]) -> StoreResult<Known> {
+        let mut known = Known {
+            by_id: HashMap::new(),
+            by_external: HashMap::new(),
+        };
+        let ids: Vec<&str> = items.iter().filter_map(|i| i.id.as_deref()).collect();
+        for_chunks(&ids, |chunk| {
+            let sql = format!(
+                "SELECT {STORED}, ifnull(campaign_id, '') FROM contacts
+                 WHERE organization_id = ?1 AND id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut values: Vec<&dyn Value> = vec![&scope.org];
+            values.extend(chunk.iter().map(|v| v as &dyn Value));
+            for (stored, owner) in conn.query(&sql, &values, stored_row)? {
+                known.insert(stored, owner.unwrap_or_default(), scope);
+            }
+            Ok(())
+        })?;
+        let externals: Vec<&str> = items
+            .iter()
+            .filter_map(|i| i.external_id.as_ref()?.as_deref())
+            .collect();
+        for_chunks(&externals, |chunk| {
+            let sql = format!(
+                "SELECT {STORED}, NULL FROM contacts
+                 WHERE organization_id = ?1 AND ifnull(campaign_id, '') = ?2
+                   AND external_id IN ({})",
+                placeholders(3, chunk.len())
+            );
+            let key = scope.key();
+            let mut values: Vec<&dyn Value> = vec![&scope.org, &key];
+            values.extend(chunk.iter().map(|v| v as &dyn Value));
+            for (stored, _) in conn.query(&sql, &values, stored_row)? {
+                known.insert(stored, key.to_string(), scope);
+            }
+            Ok(())
+        })?;
+        Ok(known)
     }
-    count_new_contacts(conn, scope, inserted)?;
-    if let Some(detail) = conflict {
-        return Err(StoreError::Conflict(detail));
+
+    fn insert(&mut self, stored: Stored, owner: String, scope: &Scope) {
+        if owner == scope.key()
+            && let Some(external) = &stored.external_id
+        {
+            self.by_external.insert(external.clone(), stored.id.clone());
+        }
+        self.by_id
+            .insert(stored.id.clone(), Found { stored, owner });
     }
-    Ok(Upserted {
-        inserted,
-        updated,
-        contact_ids,
-    })
+
+    /// `before` (as known) is now `after`, in `scope`.
+    fn put(&mut self, scope: &Scope, before: &Stored, after: Stored) {
+        if let Some(external) = &before.external_id {
+            self.by_external.remove(external);
+        }
+        self.insert(after, scope.key().to_string(), scope);
+    }
+}
+
+/// Runs `f` on `values` in chunks of at most the largest of `LOOKUP_SIZES`, each padded (with
+/// its first value) to the smallest size that holds it.
+fn for_chunks<'v>(
+    values: &[&'v str],
+    mut f: impl FnMut(&[&'v str]) -> StoreResult<()>,
+) -> StoreResult<()> {
+    for chunk in values.chunks(LOOKUP_SIZES[0]) {
+        let size = LOOKUP_SIZES
+            .iter()
+            .rev()
+            .find(|&&size| size >= chunk.len())
+            .expect("a chunk is at most the largest size");
+        let mut padded = chunk.to_vec();
+        padded.resize(*size, chunk[0]);
+        f(&padded)?;
+    }
+    Ok(())
+}
+
+/// `?from, ?from+1, …` for `count` values.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A contact inserted by this batch, written at its end.
+struct New {
+    stored: Stored,
+    next_attempt_at: Option<String>,
+    dial_at: Option<String>,
+}
+
+impl New {
+    /// A later item of the batch changed it: what `write_update` would make of a contact never
+    /// tried (its next attempt and due time follow `scheduled_at`).
+    fn update(&mut self, stored: Stored, now: &str) {
+        self.next_attempt_at = stored.scheduled_at.clone();
+        self.dial_at = Some(
+            stored
+                .scheduled_at
+                .clone()
+                .unwrap_or_else(|| now.to_string()),
+        );
+        self.stored = stored;
+    }
+}
+
+/// Rows per multi-row insert (fixed sizes, for the statement caches).
+const INSERT_SIZES: [usize; 3] = [200, 20, 1];
+/// Values per inserted row.
+const INSERT_COLUMNS: usize = 17;
+
+/// Inserts the batch's new (pending) contacts in order; `apply` adds them to the counters.
+fn write_inserts(conn: &Db, scope: &Scope, new: &[New], now: &str) -> StoreResult<()> {
+    let mut rest = new;
+    while !rest.is_empty() {
+        let size = *INSERT_SIZES
+            .iter()
+            .find(|&&size| size <= rest.len())
+            .expect("1 fits");
+        let (chunk, after) = rest.split_at(size);
+        let rows: Vec<String> = (0..size)
+            .map(|row| {
+                format!(
+                    "({})",
+                    placeholders(1 + row * INSERT_COLUMNS, INSERT_COLUMNS)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO contacts (id, organization_id, campaign_id, external_id, phone_numbers,
+                data, timezone, scheduled_at, agent_id, agent_config, agent_number, agent_version,
+                initial_context, next_attempt_at, created_at, updated_at, dial_at)
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut values: Vec<&dyn Value> = Vec::with_capacity(size * INSERT_COLUMNS);
+        for n in chunk {
+            let c = &n.stored;
+            values.extend([
+                &c.id as &dyn Value,
+                &scope.org,
+                &scope.campaign_id,
+                &c.external_id,
+                &c.phone_numbers,
+                &c.data,
+                &c.timezone,
+                &c.scheduled_at,
+                &c.agent_id,
+                &c.agent_config,
+                &c.agent_number,
+                &c.agent_version,
+                &c.initial_context,
+                &n.next_attempt_at,
+                &now,
+                &now,
+                &n.dial_at,
+            ]);
+        }
+        conn.execute(&sql, &values)?;
+        rest = after;
+    }
+    Ok(())
 }
 
 /// Adds `inserted` new (pending) contacts to the scope's counters: once per batch, where a
@@ -583,24 +795,6 @@ impl<'s> DialAt<'s> {
     }
 }
 
-/// Inserts a new pending contact; `upsert` adds it to the counters with the rest of its batch.
-fn write_insert(
-    conn: &Db,
-    scope: &Scope,
-    c: &Stored,
-    now: &str,
-    dial_at: Option<&str>,
-) -> StoreResult<()> {
-    conn.execute("INSERT INTO contacts (id, organization_id, campaign_id, external_id, phone_numbers, data, timezone,
-            scheduled_at, agent_id, agent_config, agent_number, agent_version, initial_context,
-            next_attempt_at, created_at, updated_at, dial_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?8, ?14, ?14, ?15)", args![
-        c.id, scope.org, scope.campaign_id, c.external_id, c.phone_numbers, c.data, c.timezone, c.scheduled_at,
-        c.agent_id, c.agent_config, c.agent_number, c.agent_version, c.initial_context, now, dial_at
-    ])?;
-    Ok(())
-}
-
 fn write_update(conn: &Db, c: &Stored, now: &str) -> StoreResult<()> {
     // A new scheduled_at moves the next attempt of a contact that has not been tried yet. A
     // pending contact is due again from its next attempt: the dialer moves it to its window's
@@ -630,8 +824,8 @@ pub enum ImportMode {
     SkipInvalid,
 }
 
-/// Applies the rows in order, each in its own savepoint, so that a conflicting row is a row
-/// error rather than the end of the import. Returns, per row, whether it inserted (`true`) or
+/// Applies the rows in order, as an upsert does, where a refused row is a row error rather than
+/// the end of the import (a refused row writes nothing). Returns, per row, whether it inserted (`true`) or
 /// updated, or why it was refused; what is kept follows `mode`.
 pub fn import(
     conn: &Db,
@@ -643,23 +837,24 @@ pub fn import(
     let rules = Rules::of_campaign(conn, scope.campaign_id.as_deref())?;
     let mut dial_at = DialAt::new(rules.as_ref().map(|r| &r.schedule), now);
     conn.batch("SAVEPOINT import")?;
-    let mut outcomes = Vec::with_capacity(rows.len());
-    for row in rows {
-        let applied = super::savepoint(conn, "import_row", |conn| {
-            apply(conn, scope, std::slice::from_ref(row), &mut dial_at)
-        });
-        outcomes.push(match applied {
-            Ok(done) => Ok(done.inserted == 1),
-            Err(StoreError::Conflict(detail)) => Err(detail),
-            Err(StoreError::MissingNumbers(_)) => {
-                Err("a new contact needs at least one phone number".to_string())
-            }
-            Err(other) => {
-                conn.batch("ROLLBACK TO import; RELEASE import")?;
-                return Err(other);
-            }
-        });
-    }
+    let applied = apply(conn, scope, rows, &mut dial_at);
+    let outcomes: Vec<Result<bool, String>> = match applied {
+        Ok((applied, _)) => applied
+            .into_iter()
+            .map(|outcome| match outcome {
+                Applied::Inserted => Ok(true),
+                Applied::Updated => Ok(false),
+                Applied::MissingNumbers => {
+                    Err("a new contact needs at least one phone number".to_string())
+                }
+                Applied::Conflict(detail) => Err(detail),
+            })
+            .collect(),
+        Err(error) => {
+            conn.batch("ROLLBACK TO import; RELEASE import")?;
+            return Err(error);
+        }
+    };
     let keep = match mode {
         ImportMode::DryRun => false,
         ImportMode::AllOrNothing => outcomes.iter().all(Result::is_ok),

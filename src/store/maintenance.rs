@@ -316,7 +316,7 @@ fn timeline_recount(dialect: Dialect) -> String {
                           ORDER BY started_at DESC LIMIT 1) AS ended_at
                   FROM contacts c WHERE c.status IN ('completed', 'exhausted')) finished
             WHERE ended_at IS NOT NULL
-        ) events, (SELECT 1 AS span UNION ALL SELECT 60) s
+        ) events, (SELECT CAST(1 AS BIGINT) AS span UNION ALL SELECT 60) s
         GROUP BY org, scope, s.span, minute / s.span * s.span"
     )
 }

@@ -13,6 +13,9 @@ use tokio::sync::{mpsc, oneshot};
 
 /// How long a connection waits on SQLite's lock before the request is answered 503.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Prepared statements kept per connection: every statement the verbs run, including the few
+/// sizes of the batched lookups and inserts (rusqlite keeps 16 by default).
+const STATEMENT_CACHE: usize = 128;
 /// Most write jobs that share one commit.
 const MAX_GROUP: usize = 64;
 const READERS: u32 = 8;
@@ -133,6 +136,7 @@ impl SqliteStore {
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .with_init(|c| {
                 c.busy_timeout(BUSY_TIMEOUT)?;
+                c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 c.execute_batch("PRAGMA query_only = ON;")
             });
         let readers = r2d2::Pool::builder()
@@ -270,6 +274,7 @@ impl SqliteStore {
 pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA foreign_keys = ON;

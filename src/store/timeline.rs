@@ -30,7 +30,7 @@ const RECENT_ROWS: i64 = 200;
 /// The counts of every bucket of `range`, zeros included. Hours and days are summed from the
 /// hour rows (at most 24 a day), minutes read from the minute rows.
 pub fn buckets(conn: &Db, scope: &Scope, range: &Range) -> StoreResult<Vec<Counts>> {
-    let span = if range.bucket == Bucket::Minute {
+    let span: i64 = if range.bucket == Bucket::Minute {
         1
     } else {
         60

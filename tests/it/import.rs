@@ -358,9 +358,8 @@ async fn the_import_command_writes_to_the_database() {
     std::fs::write(&file, "external_id,phone\nx,650 253 0000\ny,nope\n").unwrap();
     let run = |extra: &[&str]| {
         crate::common::campaignd()
+            .args(server.database_args())
             .args([
-                "--db",
-                server.db.to_str().unwrap(),
                 "import",
                 file.to_str().unwrap(),
                 "--campaign",

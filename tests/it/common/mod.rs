@@ -251,6 +251,14 @@ impl TestServer {
         matches!(self.backing, Backing::Postgres { .. })
     }
 
+    /// The global flags that point a command of the real binary at this server's database.
+    pub fn database_args(&self) -> Vec<String> {
+        match &self.backing {
+            Backing::File => vec!["--db".into(), self.db.display().to_string()],
+            Backing::Postgres { url, .. } => vec!["--database-url".into(), url.clone()],
+        }
+    }
+
     /// What `/healthz` names the store.
     pub fn store_name(&self) -> &'static str {
         if self.is_postgres() {
