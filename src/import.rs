@@ -5,7 +5,7 @@
 use crate::domain::contact as rules;
 use crate::domain::phone::{self, Region};
 use crate::domain::time;
-use crate::store::contacts::ContactWrite;
+use crate::store::contacts::{Applied, ContactWrite};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::ops::RangeInclusive;
@@ -349,17 +349,17 @@ impl Report {
         csv: &Csv,
         dry_run: bool,
         mut errors: Vec<RowError>,
-        applied: &[(u64, Result<bool, String>)],
+        applied: &[(u64, Applied)],
     ) -> Report {
         let (mut inserted, mut updated) = (0, 0);
         for (line, outcome) in applied {
-            match outcome {
-                Ok(true) => inserted += 1,
-                Ok(false) => updated += 1,
-                Err(msg) => errors.push(RowError {
+            match outcome.refusal() {
+                None if *outcome == Applied::Inserted => inserted += 1,
+                None => updated += 1,
+                Some(msg) => errors.push(RowError {
                     line: *line,
                     column: None,
-                    msg: msg.clone(),
+                    msg,
                 }),
             }
         }

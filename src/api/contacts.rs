@@ -536,7 +536,7 @@ pub async fn import(
             store::import(conn, &scope, &writes, mode, clock.now())
         })
         .await?;
-    let applied: Vec<(u64, Result<bool, String>)> = lines.into_iter().zip(outcomes).collect();
+    let applied: Vec<_> = lines.into_iter().zip(outcomes).collect();
     let report = import::Report::new(&csv, dry_run, row_errors, &applied);
     if mode == ImportMode::AllOrNothing && report.error_count > 0 {
         return Err(import_problems(&report));

@@ -50,7 +50,7 @@ pub(super) fn import(location: &Location, args: ImportArgs) -> CliResult<()> {
                 let _ = std::io::stderr().flush();
             }
         }
-        let errors = row_errors.len() + outcomes.iter().filter(|o| o.is_err()).count();
+        let errors = row_errors.len() + outcomes.iter().filter(|o| o.refusal().is_some()).count();
         let keep = !dry_run && (args.skip_invalid || errors == 0);
         if !keep {
             db.batch("ROLLBACK TO cli_import")?;

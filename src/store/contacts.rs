@@ -407,14 +407,26 @@ pub fn upsert(
     })
 }
 
-/// What one item of a batch came to.
-enum Applied {
+/// What one item of a batch (an upserted contact, an imported row) came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
     Inserted,
     Updated,
     /// An insert without `phone_numbers`.
     MissingNumbers,
     /// The contract's detail.
     Conflict(String),
+}
+
+impl Applied {
+    /// Why the item was refused, in the words of an import's row error.
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            Applied::Inserted | Applied::Updated => None,
+            Applied::MissingNumbers => Some("a new contact needs at least one phone number".into()),
+            Applied::Conflict(detail) => Some(detail.clone()),
+        }
+    }
 }
 
 /// `upsert` with the campaign's schedule already read: the items in order, as if one by one.
@@ -833,23 +845,13 @@ pub fn import(
     rows: &[ContactWrite],
     mode: ImportMode,
     now: Timestamp,
-) -> StoreResult<Vec<Result<bool, String>>> {
+) -> StoreResult<Vec<Applied>> {
     let rules = Rules::of_campaign(conn, scope.campaign_id.as_deref())?;
     let mut dial_at = DialAt::new(rules.as_ref().map(|r| &r.schedule), now);
     conn.batch("SAVEPOINT import")?;
     let applied = apply(conn, scope, rows, &mut dial_at);
-    let outcomes: Vec<Result<bool, String>> = match applied {
-        Ok((applied, _)) => applied
-            .into_iter()
-            .map(|outcome| match outcome {
-                Applied::Inserted => Ok(true),
-                Applied::Updated => Ok(false),
-                Applied::MissingNumbers => {
-                    Err("a new contact needs at least one phone number".to_string())
-                }
-                Applied::Conflict(detail) => Err(detail),
-            })
-            .collect(),
+    let outcomes = match applied {
+        Ok((outcomes, _)) => outcomes,
         Err(error) => {
             conn.batch("ROLLBACK TO import; RELEASE import")?;
             return Err(error);
@@ -857,7 +859,7 @@ pub fn import(
     };
     let keep = match mode {
         ImportMode::DryRun => false,
-        ImportMode::AllOrNothing => outcomes.iter().all(Result::is_ok),
+        ImportMode::AllOrNothing => outcomes.iter().all(|o| o.refusal().is_none()),
         ImportMode::SkipInvalid => true,
     };
     conn.batch(if keep {
