@@ -168,6 +168,7 @@ async fn start_dialer(
         app.store.clone(),
         app.leadership.clone(),
         clock,
+        app.wake_dialer.clone(),
         stop.clone(),
     ));
     let (store, wake) = (app.store.clone(), app.wake_dialer.clone());
