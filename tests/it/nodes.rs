@@ -479,7 +479,6 @@ async fn kill_9_of_the_leader_hands_dialing_over_within_the_lease_and_breaks_no_
         "{}",
         survivor.stderr()
     );
-    drop(dead);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
