@@ -100,7 +100,8 @@ impl App {
 /// 2. tell everything that runs beside the server — the dialer — through the `stop` channel
 ///    (the dialer takes no more contacts; calls up stay as they are);
 /// 3. let requests in flight finish, for at most `STOP_GRACE`;
-/// 4. flush the writer (every queued write committed) and checkpoint.
+/// 4. wait for the dialer's lease to be given up (PostgreSQL: another node takes it at once);
+/// 5. flush the writer (every queued write committed) and checkpoint.
 ///
 /// A second signal during this is the caller's business (`campaignd serve` exits at once).
 pub async fn serve(
@@ -116,9 +117,10 @@ pub async fn serve(
         .clone()
         .unwrap_or_else(|| dialer::outbound::default_public_url(address));
     let _ = app.public_url.set(public_url);
-    if let Err(error) = start_dialer(&app, stopped).await {
+    let lease = start_dialer(&app, stopped).await.unwrap_or_else(|error| {
         tracing::error!("the dialer did not start: {error}");
-    }
+        None
+    });
     let connections = connections::serve(app.clone(), listener, shutdown).await;
     tracing::info!(
         "stopping: no new connections; waiting up to {} s for requests in flight",
@@ -134,6 +136,13 @@ pub async fn serve(
             STOP_GRACE.as_secs()
         );
     }
+    // The lease is given up as soon as `stop` is sent; waited for here so that the process does
+    // not end (and its runtime drop the release) before the release is written.
+    if let Some(lease) = lease
+        && tokio::time::timeout(STOP_GRACE, lease).await.is_err()
+    {
+        tracing::warn!("the dialer's lease was not released; it runs out by itself");
+    }
     match app.store.flush_and_checkpoint().await {
         Ok(done) => tracing::info!("{done}"),
         Err(error) => tracing::error!("flushing the writer at stop: {error}"),
@@ -141,20 +150,25 @@ pub async fn serve(
 }
 
 /// Starts the dialer of the app's mode: on SQLite after ending the simulated calls the last run
-/// left up; on PostgreSQL the node that takes the lease does that (`dialer::leader`).
-async fn start_dialer(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Result<(), String> {
+/// left up; on PostgreSQL the node that takes the lease does that (`dialer::leader`). Returns the
+/// task that keeps the lease: it ends once it has given the lease up at `stop`.
+async fn start_dialer(
+    app: &App,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
     let clock = app.clock;
     let settings = app.dialer.clone();
     if settings.mode == dialer::Mode::Off {
-        return Ok(());
+        return Ok(None);
     }
     if app.store.dialect() == store::Dialect::Sqlite {
         dialer::leader::end_calls_of_the_last_leader(&app.store, clock).await;
     }
-    tokio::spawn(dialer::leader::keep(
+    let lease = tokio::spawn(dialer::leader::keep(
         app.store.clone(),
         app.leadership.clone(),
         clock,
+        app.wake_dialer.clone(),
         stop.clone(),
     ));
     let (store, wake) = (app.store.clone(), app.wake_dialer.clone());
@@ -196,7 +210,7 @@ async fn start_dialer(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Re
             });
         }
     }
-    Ok(())
+    Ok(Some(lease))
 }
 
 /// The version line of `campaignd --version`: ours, the phone metadata's and the tz database's.

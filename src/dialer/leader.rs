@@ -9,7 +9,7 @@ use crate::store::{Db, Dialect, Store, StoreResult, dialing};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 /// How long a lease lasts without renewal.
 const LEASE_SECONDS: f64 = 5.0;
@@ -50,11 +50,14 @@ impl Leadership {
     }
 }
 
-/// Keeps this node's claim on dialing until `stop`; then gives the lease up.
+/// Keeps this node's claim on dialing until `stop`; then gives the lease up. On taking the
+/// lease it wakes the dialer's loop (`wake`), which then dials at once rather than at its next
+/// second.
 pub async fn keep(
     store: Store,
     leadership: Arc<Leadership>,
     clock: Clock,
+    wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
     let Some(postgres) = store.as_postgres().cloned() else {
@@ -71,6 +74,7 @@ pub async fn keep(
                 tracing::info!("this node now leads the dialer");
                 end_calls_of_the_last_leader(&store, clock).await;
                 leadership.set(true);
+                wake.notify_one();
             }
             Ok(Lease::Renewed) => leadership.set(true),
             Ok(Lease::Elsewhere) => {

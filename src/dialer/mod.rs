@@ -76,7 +76,7 @@ impl Default for Settings {
 }
 
 /// What a placer did with a call.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Placement {
     /// The call is up; its result comes later.
     Accepted { conversation_id: Option<String> },
@@ -104,7 +104,7 @@ pub trait Placer: Send + Sync + 'static {
 }
 
 /// What the recorder writes.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Event {
     Placed {
         attempt_id: String,
@@ -128,6 +128,8 @@ const SHORTEST_PERIOD: Duration = Duration::from_millis(10);
 const CLAIMS_PER_PASS: usize = 1000;
 /// A contact claimed longer than this without its call being placed returns to `pending`.
 pub const LOCK_TIMEOUT: SignedDuration = SignedDuration::from_secs(60);
+/// How soon the recorder tries again to write events the database could not take.
+const RECORD_RETRY: Duration = Duration::from_millis(500);
 
 /// Starts the loop and the recorder for `placer`. They stop taking contacts when `stop` turns
 /// true; calls up keep going and are recorded while the runtime lives.
@@ -256,7 +258,9 @@ pub fn claim(conn: &Db, now: jiff::Timestamp, global: i64, most: usize) -> Store
 }
 
 /// Writes what placers report, many events per transaction, and wakes the loop when calls
-/// ended (their slots are free).
+/// ended (their slots are free). Events the database cannot take for the moment (PostgreSQL
+/// unreachable or restarting) are written again until it can: a call's end that was lost would
+/// keep its slot taken until `--max-call-minutes`.
 async fn record(
     store: Store,
     clock: Clock,
@@ -266,34 +270,66 @@ async fn record(
     let mut batch = Vec::with_capacity(EVENTS_PER_WRITE);
     while queue.recv_many(&mut batch, EVENTS_PER_WRITE).await > 0 {
         let events = without_placed_before_their_end(std::mem::take(&mut batch));
-        let written = store
-            .write(move |conn| {
-                let now = clock.now();
-                let now_text = crate::domain::time::format(now);
-                let mut rules = RulesCache::default();
-                let mut ended = Vec::new();
-                for event in events {
-                    // One event that cannot be written must not lose the others.
-                    let applied = savepoint(conn, "event", |conn| {
-                        apply(conn, &mut rules, event, now, &now_text)
-                    });
-                    match applied {
-                        Ok(outcome) => ended.extend(outcome),
-                        Err(error) => tracing::error!("recording a call event: {error}"),
+        let mut waited = false;
+        loop {
+            let written = write_events(&store, clock, events.clone()).await;
+            match written {
+                Ok(ended) => {
+                    if waited {
+                        tracing::info!("{} call event(s) recorded after the wait", events.len());
                     }
+                    // Counted once committed.
+                    ended
+                        .into_iter()
+                        .for_each(|outcome| crate::metrics::attempt_ended(outcome.as_str()));
                 }
-                Ok(ended)
-            })
-            .await;
-        match written {
-            // Counted once committed.
-            Ok(ended) => ended
-                .into_iter()
-                .for_each(|outcome| crate::metrics::attempt_ended(outcome.as_str())),
-            Err(error) => tracing::error!("recording call events: {error}"),
+                Err(StoreError::Unavailable | StoreError::Busy) => {
+                    if !waited {
+                        tracing::warn!(
+                            "recording {} call event(s): the database is unavailable; \
+                             trying again until it is back",
+                            events.len()
+                        );
+                        waited = true;
+                    }
+                    tokio::time::sleep(RECORD_RETRY).await;
+                    continue;
+                }
+                Err(error) => tracing::error!("recording call events: {error}"),
+            }
+            break;
         }
         wake.notify_one();
     }
+}
+
+/// One transaction of events; the outcomes of the attempts they ended.
+async fn write_events(
+    store: &Store,
+    clock: Clock,
+    events: Vec<Event>,
+) -> StoreResult<Vec<Outcome>> {
+    store
+        .write(move |conn| {
+            let now = clock.now();
+            let now_text = crate::domain::time::format(now);
+            let mut rules = RulesCache::default();
+            let mut ended = Vec::new();
+            for event in events {
+                // One event that cannot be written must not lose the others.
+                let applied = savepoint(conn, "event", |conn| {
+                    apply(conn, &mut rules, event, now, &now_text)
+                });
+                match applied {
+                    Ok(outcome) => ended.extend(outcome),
+                    // The database went away: the whole batch is written again.
+                    Err(error @ (StoreError::Unavailable | StoreError::Busy)) => return Err(error),
+                    Err(error) => tracing::error!("recording a call event: {error}"),
+                }
+            }
+            Ok(ended)
+        })
+        .await
 }
 
 /// A call that ended before its placement was written (a short simulated one) needs only its

@@ -23,7 +23,8 @@ use std::sync::Arc;
 /// closed); the rest wait for the next pass, so that a pass stays short.
 const RESCHEDULES_PER_PASS: usize = 10_000;
 
-/// Calls up right now, over all organisations.
+/// Calls up right now, over all organisations. (PostgreSQL's sum of a BIGINT is a NUMERIC: cast
+/// back, as the recounts do.)
 pub fn calls_up(conn: &Db) -> StoreResult<i64> {
     conn.query_one(
         "SELECT CAST(ifnull(sum(active_calls), 0) AS BIGINT) FROM organizations",

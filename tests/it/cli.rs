@@ -2,16 +2,13 @@
 //! server, `--bootstrap-key`, `--ephemeral`, `--version`, and a database from a newer build.
 
 use crate::common::campaignd;
-use reqwest::{Client, Method, StatusCode};
+use crate::common::process::{Options, Server, free_port};
+use reqwest::Method;
 use serde_json::json;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A `campaignd` command with none of its environment variables inherited.
 /// Runs an admin command on `db` and expects it to succeed.
 fn admin(db: &Path, args: &[&str]) -> Output {
     let output = campaignd()
@@ -33,106 +30,21 @@ fn stdout_of(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// Starts `campaignd serve <args>` in `cwd`.
+async fn start(args: &[&str], cwd: &Path) -> Server {
+    Server::start_with(args, Options::in_dir(cwd)).await
 }
 
-/// A running `campaignd serve`; stopped (SIGTERM, then SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    stderr: Arc<Mutex<String>>,
-    lines: mpsc::Receiver<String>,
-    http: Client,
+/// The calls of these tests: a status with an optional organisation header (a POST sends a
+/// small configuration), and waiting for one.
+trait Calls {
+    async fn status(&self, method: Method, path: &str, credential: &str, org: Option<&str>) -> u16;
+    async fn eventually(&self, path: &str, credential: &str, org: Option<&str>, status: u16);
 }
 
-impl Server {
-    /// Starts `campaignd serve <args> --listen 127.0.0.1:<free port>` in `cwd` and waits until
-    /// /healthz answers.
-    async fn start(args: &[&str], cwd: &Path) -> Server {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let mut child = campaignd()
-            .arg("serve")
-            .args(args)
-            .args(["--listen", &listen])
-            .current_dir(cwd)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pipe = child.stderr.take().unwrap();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (send, lines) = mpsc::channel();
-        let all = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines() {
-                let Ok(line) = line else { break };
-                all.lock().unwrap().push_str(&format!("{line}\n"));
-                let _ = send.send(line);
-            }
-        });
-        let server = Server {
-            child,
-            base: format!("http://{listen}"),
-            stderr,
-            lines,
-            http: Client::new(),
-        };
-        server.wait_healthy().await;
-        server
-    }
-
-    async fn wait_healthy(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(response) = self.http.get(self.url("/healthz")).send().await
-                && response.status() == StatusCode::OK
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no /healthz after 30 s; stderr:\n{}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// The first `ak_…` printed on stderr (the bootstrap key).
-    fn printed_key(&self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(key) = line.split_whitespace().find(|w| w.starts_with("ak_")) {
-                        // The "Try it" line quotes the key too; the first one found is it.
-                        return key.trim_matches('\'').to_string();
-                    }
-                }
-                Err(_) => panic!("no key printed; stderr:\n{}", self.stderr()),
-            }
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
+impl Calls for Server {
     async fn status(&self, method: Method, path: &str, credential: &str, org: Option<&str>) -> u16 {
-        let mut request = self
-            .http
-            .request(method.clone(), self.url(path))
-            .bearer_auth(credential);
+        let mut request = self.request(method.clone(), path).bearer_auth(credential);
         if let Some(org) = org {
             request = request.header("x-anyreach-org", org);
         }
@@ -152,32 +64,6 @@ impl Server {
             }
             assert!(Instant::now() < deadline, "{path}: {got}, wanted {status}");
             tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Stops the server with SIGTERM and returns its exit status.
-    fn stop(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                return self.child.wait().unwrap();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.stop();
         }
     }
 }
@@ -217,7 +103,7 @@ async fn serve_prints_a_working_key_and_api_keys_are_managed_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
     let db_text = db.to_str().unwrap();
-    let server = Server::start(&["--db", db_text], dir.path()).await;
+    let server = start(&["--db", db_text], dir.path()).await;
     let bootstrap = server.printed_key();
     assert!(bootstrap.contains('.'), "{bootstrap}");
     assert_eq!(
@@ -291,8 +177,9 @@ async fn serve_prints_a_working_key_and_api_keys_are_managed_beside_it() {
     assert!(!again.status.success());
 
     // A restart on the same database prints no new key and keeps the old one.
-    drop(server);
-    let server = Server::start(&["--db", db_text], dir.path()).await;
+    let mut server = server;
+    assert!(server.stop().success(), "{}", server.stderr());
+    let server = start(&["--db", db_text], dir.path()).await;
     assert_eq!(
         server
             .status(Method::GET, CONFIGURATIONS, &bootstrap, None)
@@ -306,7 +193,7 @@ async fn serve_prints_a_working_key_and_api_keys_are_managed_beside_it() {
 async fn personal_tokens_are_managed_beside_a_running_server() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
-    let server = Server::start(&["--db", db.to_str().unwrap()], dir.path()).await;
+    let server = start(&["--db", db.to_str().unwrap()], dir.path()).await;
     let bootstrap = server.printed_key();
 
     admin(&db, &["users", "create", "ada"]);
@@ -374,7 +261,7 @@ async fn a_chosen_bootstrap_key_works_and_a_weak_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ci.db");
     let key = "ak_ci.0123456789abcdef0123456789abcdef";
-    let mut server = Server::start(
+    let mut server = start(
         &["--db", db.to_str().unwrap(), "--bootstrap-key", key],
         dir.path(),
     )
@@ -388,10 +275,9 @@ async fn a_chosen_bootstrap_key_works_and_a_weak_one_is_refused() {
         201
     );
     assert!(server.stop().success(), "{}", server.stderr());
-    drop(server);
 
     // Given again on the next start, it is kept (not duplicated, not refused).
-    let server = Server::start(
+    let server = start(
         &["--db", db.to_str().unwrap(), "--bootstrap-key", key],
         dir.path(),
     )
@@ -400,7 +286,8 @@ async fn a_chosen_bootstrap_key_works_and_a_weak_one_is_refused() {
         server.status(Method::GET, CONFIGURATIONS, key, None).await,
         200
     );
-    drop(server);
+    let mut server = server;
+    assert!(server.stop().success(), "{}", server.stderr());
 
     let fresh = dir.path().join("weak.db");
     for weak in [
@@ -481,7 +368,7 @@ fn version_shows_the_phone_metadata_and_tz_database() {
 #[tokio::test]
 async fn ephemeral_serves_and_leaves_no_file_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(&["--ephemeral"], dir.path()).await;
+    let mut server = start(&["--ephemeral"], dir.path()).await;
     let key = server.printed_key();
     assert_eq!(
         server.status(Method::GET, CONFIGURATIONS, &key, None).await,
@@ -507,41 +394,11 @@ fn no_command_is_an_error() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("serve"));
 }
 
-impl Server {
-    /// Sends `body` as JSON with `credential`; the status and the JSON answer.
-    async fn json(
-        &self,
-        method: Method,
-        path: &str,
-        credential: &str,
-        body: Option<serde_json::Value>,
-    ) -> (u16, serde_json::Value) {
-        let mut request = self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(credential);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (
-            status,
-            response.json().await.unwrap_or(serde_json::Value::Null),
-        )
-    }
-
-    fn kill_9(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
 #[tokio::test]
 async fn the_dialer_mode_is_said_at_start_up_and_bad_flags_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&[], dir.path()).await;
-    let (_, health) = server.json(Method::GET, "/healthz", "", None).await;
+    let server = start(&[], dir.path()).await;
+    let (_, health) = server.json(Method::GET, "/healthz", None, None).await;
     assert_eq!(
         health,
         json!({"status": "ok", "dialer": "off", "store": "sqlite"})
@@ -556,11 +413,13 @@ async fn the_dialer_mode_is_said_at_start_up_and_bad_flags_are_refused() {
         "{}",
         server.stderr()
     );
-    drop(server);
-    let ephemeral = Server::start(&["--ephemeral"], dir.path()).await;
-    let (_, health) = ephemeral.json(Method::GET, "/healthz", "", None).await;
+    let mut server = server;
+    assert!(server.stop().success(), "{}", server.stderr());
+    let mut ephemeral = start(&["--ephemeral"], dir.path()).await;
+    let (_, health) = ephemeral.json(Method::GET, "/healthz", None, None).await;
     assert_eq!(health["dialer"], "simulate");
-    drop(ephemeral);
+    // Stopped cleanly: its temporary database is removed.
+    assert!(ephemeral.stop().success(), "{}", ephemeral.stderr());
 
     for (args, says) in [
         (
@@ -600,7 +459,7 @@ async fn after_kill_9_calls_that_were_up_end_failed_and_nothing_is_dialled_twice
         "--global-concurrency",
         "3",
     ];
-    let mut server = Server::start(&long_calls, dir.path()).await;
+    let mut server = start(&long_calls, dir.path()).await;
     let days = json!(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
     let windows = json!([{"days": days, "start": "00:00", "end": "12:00"},
                          {"days": days, "start": "12:00", "end": "00:00"}]);
@@ -608,7 +467,7 @@ async fn after_kill_9_calls_that_were_up_end_failed_and_nothing_is_dialled_twice
         .json(
             Method::POST,
             CONFIGURATIONS,
-            key,
+            Some(key),
             Some(json!({"name": "always", "default_windows": windows, "retry_delay_minutes": 1})),
         )
         .await;
@@ -617,7 +476,7 @@ async fn after_kill_9_calls_that_were_up_end_failed_and_nothing_is_dialled_twice
         .json(
             Method::POST,
             "/campaign/campaigns",
-            key,
+            Some(key),
             Some(json!({"name": "k", "external_id": "k", "configuration_id": config["id"]})),
         )
         .await;
@@ -629,7 +488,7 @@ async fn after_kill_9_calls_that_were_up_end_failed_and_nothing_is_dialled_twice
         .json(
             Method::POST,
             "/campaign/campaigns/k/contacts",
-            key,
+            Some(key),
             Some(json!({"contacts": contacts})),
         )
         .await;
@@ -638,10 +497,10 @@ async fn after_kill_9_calls_that_were_up_end_failed_and_nothing_is_dialled_twice
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, stats) = server
-            .json(Method::GET, "/campaign/campaigns/k/stats", key, None)
+            .json(Method::GET, "/campaign/campaigns/k/stats", Some(key), None)
             .await;
         if stats["active_calls"] == 3 && stats["contacts"]["in_progress"] == 3 {
-            let (_, body) = server.json(Method::GET, list, key, None).await;
+            let (_, body) = server.json(Method::GET, list, Some(key), None).await;
             let up = body["contacts"]
                 .as_array()
                 .unwrap()
@@ -655,9 +514,9 @@ async fn after_kill_9_calls_that_were_up_end_failed_and_nothing_is_dialled_twice
         assert!(Instant::now() < deadline, "{stats}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    server.kill_9();
+    server.kill();
 
-    let server = Server::start(
+    let server = start(
         &[
             "--dialer",
             "simulate",
@@ -680,7 +539,7 @@ async fn after_kill_9_calls_that_were_up_end_failed_and_nothing_is_dialled_twice
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     let contacts = loop {
-        let (_, body) = server.json(Method::GET, list, key, None).await;
+        let (_, body) = server.json(Method::GET, list, Some(key), None).await;
         let contacts = body["contacts"].as_array().unwrap().clone();
         let completed = contacts
             .iter()
@@ -710,7 +569,7 @@ async fn after_kill_9_calls_that_were_up_end_failed_and_nothing_is_dialled_twice
         }
     }
     let (_, stats) = server
-        .json(Method::GET, "/campaign/campaigns/k/stats", key, None)
+        .json(Method::GET, "/campaign/campaigns/k/stats", Some(key), None)
         .await;
     assert_eq!(
         stats["contacts"],

@@ -16,6 +16,7 @@ mod contacts;
 mod dialer;
 mod docs_page;
 mod import;
+mod nodes;
 mod openapi;
 mod ops;
 mod phone_corpus;

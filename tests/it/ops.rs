@@ -2,11 +2,12 @@
 //! the one-server lock, the clean stop on SIGTERM (and the second signal), and `GET /metrics`.
 
 use crate::common::campaignd;
+use crate::common::process::{Options, Server};
 use reqwest::Client;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,133 +30,44 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A running `campaignd serve --db <db>`.
-struct Server {
-    child: Child,
-    base: String,
-    stderr: Arc<Mutex<String>>,
-    http: Client,
+/// Starts `campaignd serve --db <db>` with the test key and `args`.
+async fn start(db: &Path, args: &[&str]) -> Server {
+    start_limited(db, args, None).await
 }
 
-impl Server {
-    async fn start(db: &Path, args: &[&str]) -> Server {
-        Server::start_limited(db, args, None).await
-    }
+/// `start`, with the process's open-file limit set to `(soft, hard)` before it runs.
+async fn start_limited(db: &Path, args: &[&str], open_files: Option<(u64, u64)>) -> Server {
+    let db = db.to_str().unwrap();
+    let mut all = vec![
+        "--db",
+        db,
+        "--bootstrap-key",
+        KEY,
+        "--synchronous",
+        "normal",
+    ];
+    all.extend(args);
+    let options = Options {
+        open_files,
+        ..Options::default()
+    };
+    Server::start_with(&all, options).await
+}
 
-    /// `start`, with the process's open-file limit set to `(soft, hard)` before it runs.
-    async fn start_limited(db: &Path, args: &[&str], open_files: Option<(u64, u64)>) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut command = campaignd();
-        if let Some((soft, hard)) = open_files {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: setrlimit is async-signal-safe, and nothing else runs in the child.
-            unsafe {
-                command.pre_exec(move || rlimit::setrlimit(rlimit::Resource::NOFILE, soft, hard));
-            }
-        }
-        let mut child = command
-            .arg("serve")
-            .arg("--db")
-            .arg(db)
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--bootstrap-key",
-                KEY,
-            ])
-            .args(["--synchronous", "normal"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pipe = child.stderr.take().unwrap();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let all = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines() {
-                let Ok(line) = line else { break };
-                all.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        });
-        let server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            stderr,
-            http: Client::new(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(response) = server.http.get(server.url("/healthz")).send().await
-                && response.status() == 200
-            {
-                return server;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no /healthz; stderr:\n{}",
-                server.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+/// A GET with the test key.
+trait Get {
+    async fn get(&self, path: &str) -> (u16, String);
+}
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits for the process to end (a generous deadline, not a timing assertion).
-    fn wait(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the stderr thread read the last lines.
-                std::thread::sleep(Duration::from_millis(100));
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("the server did not stop; stderr:\n{}", self.stderr());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
+impl Get for Server {
     async fn get(&self, path: &str) -> (u16, String) {
         let response = self
-            .http
-            .get(self.url(path))
+            .request(reqwest::Method::GET, path)
             .bearer_auth(KEY)
             .send()
             .await
             .unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
     }
 }
 
@@ -251,7 +163,7 @@ fn temp() -> (tempfile::TempDir, PathBuf) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_a_stream_of_upserts_holds_every_batch_answered_before_it() {
     let (dir, db) = temp();
-    let server = Server::start(&db, &[]).await;
+    let server = start(&db, &[]).await;
     let stop = Arc::new(AtomicBool::new(false));
     let answered = Arc::new(Mutex::new(Vec::new()));
     let count = Arc::new(AtomicUsize::new(0));
@@ -307,7 +219,7 @@ async fn a_backup_under_a_stream_of_upserts_holds_every_batch_answered_before_it
 
     // The copy serves, and its counters agree with its rows.
     drop(server);
-    let restored = Server::start(&copy, &[]).await;
+    let restored = start(&copy, &[]).await;
     let (status, body) = restored.get(&format!("{ADHOC}?limit=1")).await;
     assert_eq!(status, 200, "{body}");
     let total = serde_json::from_str::<Value>(&body).unwrap()["total"]
@@ -343,7 +255,7 @@ async fn a_backup_under_a_stream_of_upserts_holds_every_batch_answered_before_it
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_finds_counters_broken_on_purpose_and_repair_mends_them() {
     let (_dir, db) = temp();
-    let server = Server::start(&db, &[]).await;
+    let server = start(&db, &[]).await;
     let response = server
         .http
         .post(server.url(ADHOC))
@@ -396,7 +308,7 @@ async fn check_finds_counters_broken_on_purpose_and_repair_mends_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_upserts_loses_no_answered_batch_and_exits_0() {
     let (dir, db) = temp();
-    let mut server = Server::start(&db, &[]).await;
+    let mut server = start(&db, &[]).await;
     let stop = Arc::new(AtomicBool::new(false));
     let answered = Arc::new(Mutex::new(Vec::new()));
     let count = Arc::new(AtomicUsize::new(0));
@@ -467,7 +379,7 @@ fn slow_request(server: &Server) -> std::net::TcpStream {
 async fn a_request_in_flight_is_waited_for_then_cut_off_and_a_second_signal_stops_at_once() {
     // One signal: the stop waits for the stuck request, cuts it off at the limit, exits 0.
     let (_dir, db) = temp();
-    let mut server = Server::start(&db, &[]).await;
+    let mut server = start(&db, &[]).await;
     let _stuck = slow_request(&server);
     tokio::time::sleep(Duration::from_millis(200)).await;
     server.signal("TERM");
@@ -477,7 +389,7 @@ async fn a_request_in_flight_is_waited_for_then_cut_off_and_a_second_signal_stop
     assert!(log.contains("were cut off"), "{log}");
 
     // Two signals: the second ends the process at once, with 128 + SIGINT.
-    let mut server = Server::start(&db, &[]).await;
+    let mut server = start(&db, &[]).await;
     let _stuck = slow_request(&server);
     tokio::time::sleep(Duration::from_millis(200)).await;
     server.signal("TERM");
@@ -500,7 +412,7 @@ async fn a_request_in_flight_is_waited_for_then_cut_off_and_a_second_signal_stop
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_serve_on_the_same_database_refuses_naming_the_first_ones_pid() {
     let (_dir, db) = temp();
-    let mut first = Server::start(&db, &[]).await;
+    let mut first = start(&db, &[]).await;
     let pid = first.child.id();
     let second = campaignd()
         .arg("serve")
@@ -531,7 +443,7 @@ async fn a_second_serve_on_the_same_database_refuses_naming_the_first_ones_pid()
     // Once the first has stopped, the database is free again.
     first.signal("TERM");
     assert!(first.wait().success());
-    let again = Server::start(&db, &[]).await;
+    let again = start(&db, &[]).await;
     assert_eq!(again.get("/healthz").await.0, 200);
 }
 
@@ -544,7 +456,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_requests_by_route_template_and_carry_no_tenant_ids() {
     let (dir, db) = temp();
-    let server = Server::start(
+    let server = start(
         &db,
         &[
             "--dialer",
@@ -616,7 +528,7 @@ async fn metrics_count_requests_by_route_template_and_carry_no_tenant_ids() {
     drop(server);
 
     // Per-organisation series only when asked for.
-    let labelled = Server::start(&db, &["--metrics-org-labels"]).await;
+    let labelled = start(&db, &["--metrics-org-labels"]).await;
     let text = reqwest::get(labelled.url("/metrics"))
         .await
         .unwrap()
@@ -630,7 +542,7 @@ async fn metrics_count_requests_by_route_template_and_carry_no_tenant_ids() {
     drop(labelled);
 
     // --metrics off: no route.
-    let off = Server::start(&dir.path().join("off.db"), &["--metrics", "off"]).await;
+    let off = start(&dir.path().join("off.db"), &["--metrics", "off"]).await;
     let response = reqwest::get(off.url("/metrics")).await.unwrap();
     assert_eq!(response.status(), 404);
 }
@@ -726,7 +638,7 @@ async fn a_slow_header_flood_neither_locks_out_the_api_nor_stays_open() {
         "this test needs a hard open-file limit of 2048 or more, not {hard}"
     );
     let (_dir, db) = temp();
-    let server = Server::start_limited(&db, &[], Some((1024, hard))).await;
+    let server = start_limited(&db, &[], Some((1024, hard))).await;
     assert!(
         server
             .stderr()
@@ -758,7 +670,7 @@ async fn past_the_connection_limit_the_oldest_silent_connection_makes_room() {
     // serves at most 300 connections.
     rlimit::increase_nofile_limit(u64::MAX).unwrap();
     let (_dir, db) = temp();
-    let server = Server::start_limited(&db, &[], Some((400, 400))).await;
+    let server = start_limited(&db, &[], Some((400, 400))).await;
     assert!(
         server
             .stderr()

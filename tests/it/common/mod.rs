@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod dialing;
+pub mod process;
 
 use campaignd::dialer;
 use campaignd::domain::clock::Clock;
