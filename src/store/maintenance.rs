@@ -316,7 +316,7 @@ fn timeline_recount(dialect: Dialect) -> String {
                           ORDER BY started_at DESC LIMIT 1) AS ended_at
                   FROM contacts c WHERE c.status IN ('completed', 'exhausted')) finished
             WHERE ended_at IS NOT NULL
-        ) events, (SELECT 1 AS span UNION ALL SELECT 60) s
+        ) events, (SELECT CAST(1 AS BIGINT) AS span UNION ALL SELECT 60) s
         GROUP BY org, scope, s.span, minute / s.span * s.span"
     )
 }
@@ -479,7 +479,8 @@ pub fn check(conn: &Db) -> StoreResult<Report> {
     report
 }
 
-fn check_in_transaction(conn: &Db) -> StoreResult<Report> {
+/// `check` inside a transaction the caller holds (`copy` checks its target before it commits).
+pub fn check_in_transaction(conn: &Db) -> StoreResult<Report> {
     let mut report = Report::default();
     if let Db::Sqlite(file) = conn {
         report.integrity = integrity(file)?;
