@@ -272,13 +272,16 @@ pub(super) fn copy(args: CopyArgs) -> CliResult<()> {
     }
     match copied {
         Ok(Copied { tables }) => {
-            println!(
+            // A closed stdout (`| head`) does not make a done copy fail.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
                 "copied {source_name} to {target_name} in {:.1} s; verified: the same row counts \
                  as the source's snapshot, and every counter matches a recount",
                 started.elapsed().as_secs_f64()
             );
             for (table, rows) in tables {
-                println!("  {table:<16} {rows:>10}");
+                let _ = writeln!(out, "  {table:<16} {rows:>10}");
             }
             Ok(())
         }

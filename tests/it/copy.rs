@@ -498,3 +498,73 @@ async fn bad_arguments_are_one_line_and_never_show_a_password() {
     }
     assert!(!Path::new(out).exists());
 }
+
+/// `n` new contacts for a batch named `batch`.
+fn batch(batch: &str, n: usize) -> Value {
+    (0..n)
+        .map(|i| json!({"external_id": format!("{batch}-{i}"), "phone_numbers": [number(i)]}))
+        .collect::<Vec<_>>()
+        .into()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_source_is_copied_from_one_snapshot() {
+    let postgres = postgres_server_required();
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("live.db");
+
+    // SQLite: a server dials and takes upserts while the copy reads.
+    let server = TestServer::start_at(&source, Clock::real(), simulated()).await;
+    let org = Org::new(&server, "org_a");
+    let campaign = org.campaign(json!({"max_attempts": 1})).await;
+    for i in 0..3 {
+        org.add(&campaign, batch(&format!("before{i}"), 1000)).await;
+    }
+    let database = new_postgres_database(&postgres);
+    let (from, to) = (source.to_str().unwrap().to_string(), database.clone());
+    let copying = tokio::task::spawn_blocking(move || run(&["copy", "--from", &from, "--to", &to]));
+    let mut batches = 0;
+    while !copying.is_finished() {
+        org.add(&campaign, batch(&format!("during{batches}"), 20))
+            .await;
+        batches += 1;
+    }
+    let output = copying.await.unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(batches > 0);
+    let key = org.key.clone();
+    drop(org);
+    server.stop().await;
+
+    // PostgreSQL: the copy, served with the dialer on, is copied on while it works.
+    let served = Served::start(&[
+        "--database-url",
+        &database,
+        "--dialer",
+        "simulate",
+        "--sim-call-seconds",
+        "0-1",
+    ])
+    .await;
+    let back = dir.path().join("back.db");
+    let (from, to) = (database.clone(), back.to_str().unwrap().to_string());
+    let copying = tokio::task::spawn_blocking(move || run(&["copy", "--from", &from, "--to", &to]));
+    let mut batches = 0;
+    while !copying.is_finished() {
+        let (status, body) = served
+            .call(
+                Method::POST,
+                &format!("/campaign/campaigns/{campaign}/contacts"),
+                &key,
+                Some(json!({"contacts": batch(&format!("after{batches}"), 20)})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        batches += 1;
+    }
+    let output = copying.await.unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(batches > 0);
+    let check = run(&["check", "--db", back.to_str().unwrap()]);
+    assert!(check.status.success(), "{}", text(&check.stdout));
+}
