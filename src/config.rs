@@ -112,6 +112,13 @@ pub enum Command {
     /// Check the database: integrity_check, foreign_key_check, and every stored counter against
     /// a recount. Exits non-zero with the list of what is wrong.
     Check(CheckArgs),
+    /// Copy everything (organisations, keys, users, tokens, configurations, campaigns, contacts,
+    /// attempts, counters) from one database to another, SQLite or PostgreSQL either way, so that
+    /// ids, timestamps, cursors and credentials stay valid. Reads one consistent snapshot (safe
+    /// while a server runs on the source); writes the target in one transaction; refuses a target
+    /// that holds data; verifies row counts and counters before it commits. The two databases
+    /// are named by --from and --to, not by --db or --database-url.
+    Copy(CopyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +136,31 @@ pub struct CheckArgs {
     /// server, whose writes wait for it).
     #[arg(long)]
     pub repair_counters: bool,
+}
+
+/// `campaignd copy --from … --to …`. Both are read as text (a path, or a PostgreSQL URL) and
+/// checked by the command, so that a missing one is refused in one line.
+#[derive(Args)]
+pub struct CopyArgs {
+    /// The database to copy: an SQLite file path, or
+    /// postgres://user:password@host:port/database?sslmode=… (postgresql:// too). Not changed.
+    #[arg(long, value_name = "SQLITE_PATH|POSTGRES_URL")]
+    pub from: Option<String>,
+    /// The database to copy into, which must hold no data: an SQLite file path (created if
+    /// missing) or a PostgreSQL URL (the schema is created as `serve` would).
+    #[arg(long, value_name = "SQLITE_PATH|POSTGRES_URL")]
+    pub to: Option<String>,
+}
+
+impl std::fmt::Debug for CopyArgs {
+    /// URLs may carry a password: `Debug` shows whether each side is given, never its text.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let given = |side: &Option<String>| side.as_ref().map(|_| "…");
+        f.debug_struct("CopyArgs")
+            .field("from", &given(&self.from))
+            .field("to", &given(&self.to))
+            .finish()
+    }
 }
 
 /// `on` or `off`.

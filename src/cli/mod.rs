@@ -2,6 +2,7 @@
 //! a server runs on it: each change is one short `BEGIN IMMEDIATE` transaction). One file per
 //! family of commands.
 
+mod copy;
 mod credentials;
 mod import;
 mod maintenance;
@@ -56,6 +57,25 @@ pub fn run(cli: Cli) -> CliResult<()> {
             "no command given; try `campaignd serve` or `campaignd --help`",
         ));
     };
+    if let Command::Copy(args) = command {
+        // Given on the command line, they would look like they choose a side of the copy; set
+        // in the environment (a server's settings), they are simply not used.
+        let from_environment = |var: &str, value: Option<&std::ffi::OsStr>| {
+            value.is_none_or(|value| std::env::var_os(var).as_deref() == Some(value))
+        };
+        if !from_environment("CAMPAIGND_DB", cli.db.as_deref().map(Path::as_os_str))
+            || !from_environment(
+                "CAMPAIGND_DATABASE_URL",
+                cli.database_url.as_deref().map(std::ffi::OsStr::new),
+            )
+        {
+            return Err(CliError::refused(
+                "copy takes its two databases as --from and --to; leave out --db and \
+                 --database-url",
+            ));
+        }
+        return copy::copy(args);
+    }
     let location = match (cli.db, cli.database_url) {
         (Some(_), Some(_)) => {
             return Err(CliError::refused(
@@ -81,6 +101,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
             )),
         },
         Command::Check(args) => maintenance::check(&location, args),
+        Command::Copy(_) => unreachable!("copy is run above"),
     }
 }
 
@@ -119,7 +140,9 @@ impl Database {
             }
             Location::Postgres(url) => {
                 let runtime = admin_runtime()?;
-                let store = runtime.block_on(PostgresStore::connect(url))?;
+                let store = runtime
+                    .block_on(PostgresStore::connect(url))?
+                    .with_statement_timeout(ADMIN_STATEMENT_TIMEOUT);
                 Ok(Database::Postgres {
                     store,
                     _runtime: runtime,
@@ -144,6 +167,10 @@ impl Database {
         })
     }
 }
+
+/// How long one statement of an admin command may take on PostgreSQL: `check`'s recount and
+/// `copy` read whole tables, where a request is given a few seconds.
+const ADMIN_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A small runtime for an admin command's PostgreSQL connections (its calls block on it).
 fn admin_runtime() -> CliResult<tokio::runtime::Runtime> {

@@ -79,6 +79,8 @@ pub struct Postgres<'a> {
     pub(super) runtime: &'a tokio::runtime::Handle,
     /// A statement timed out or the connection failed: it must not go back to the pool.
     pub(super) broken: &'a Cell<bool>,
+    /// How long one statement may take (`POSTGRES_STATEMENT_TIMEOUT` unless the store says).
+    pub(super) timeout: Duration,
 }
 
 impl Postgres<'_> {
@@ -88,7 +90,7 @@ impl Postgres<'_> {
     ) -> StoreResult<T> {
         let outcome = self
             .runtime
-            .block_on(async { tokio::time::timeout(POSTGRES_STATEMENT_TIMEOUT, work).await });
+            .block_on(async { tokio::time::timeout(self.timeout, work).await });
         let result = match outcome {
             Ok(result) => result.map_err(StoreError::from),
             Err(_) => Err(StoreError::Unavailable),

@@ -479,7 +479,8 @@ pub fn check(conn: &Db) -> StoreResult<Report> {
     report
 }
 
-fn check_in_transaction(conn: &Db) -> StoreResult<Report> {
+/// `check` inside a transaction the caller holds (`copy` checks its target before it commits).
+pub fn check_in_transaction(conn: &Db) -> StoreResult<Report> {
     let mut report = Report::default();
     if let Db::Sqlite(file) = conn {
         report.integrity = integrity(file)?;

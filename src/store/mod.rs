@@ -6,6 +6,7 @@ pub mod attempts;
 pub mod campaigns;
 pub mod configurations;
 pub mod contacts;
+pub mod copy;
 pub mod credentials;
 pub mod db;
 pub mod dialing;

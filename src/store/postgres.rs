@@ -42,12 +42,22 @@ pub struct PostgresStore {
     runtime: tokio::runtime::Handle,
     /// `host:port`, for messages.
     at: String,
+    /// How long one statement may take before the connection is given up as gone.
+    statement_timeout: Duration,
 }
 
 impl PostgresStore {
     /// Connects (waiting up to `CONNECT_TIMEOUT`), then creates or upgrades the schema. Must be
     /// called inside the runtime that will run the store's work.
     pub async fn connect(url: &str) -> Result<PostgresStore, ConnectError> {
+        let store = PostgresStore::connect_as_is(url).await?;
+        store.create_or_upgrade().await?;
+        Ok(store)
+    }
+
+    /// Connects (waiting up to `CONNECT_TIMEOUT`) and changes nothing: `copy`'s source, which is
+    /// read as it is (its schema version is checked by the reader).
+    pub async fn connect_as_is(url: &str) -> Result<PostgresStore, ConnectError> {
         let (config, tls) = super::postgres_url::parse(url)?;
         let at = where_(&config);
         let manager = Manager::from_config(
@@ -69,15 +79,28 @@ impl PostgresStore {
             pool,
             runtime: tokio::runtime::Handle::current(),
             at,
+            statement_timeout: super::db::POSTGRES_STATEMENT_TIMEOUT,
         };
         store.wait_for_database().await?;
-        let migrating = store.clone_handle();
+        Ok(store)
+    }
+
+    /// Statements may take up to `timeout` each instead of the requests' few seconds: for
+    /// admin work over whole tables (`copy` and its verification).
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> PostgresStore {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    /// Creates or upgrades the schema.
+    async fn create_or_upgrade(&self) -> Result<(), ConnectError> {
+        let migrating = self.clone_handle();
         tokio::task::spawn_blocking(move || migrating.write_blocking(migrate))
             .await
             .map_err(|e| ConnectError::Url(e.to_string()))?
             .map_err(|e| match e {
                 StoreError::Unavailable => ConnectError::Unreachable {
-                    at: store.at.clone(),
+                    at: self.at.clone(),
                     reason: "the connection was lost while migrating".into(),
                 },
                 StoreError::Corrupt(text) => ConnectError::Migrate(MigrateError::Postgres(text)),
@@ -87,8 +110,7 @@ impl PostgresStore {
             .and_then(|newer| match newer {
                 Some(found) => Err(ConnectError::Migrate(MigrateError::Newer { found })),
                 None => Ok(()),
-            })?;
-        Ok(store)
+            })
     }
 
     async fn wait_for_database(&self) -> Result<(), ConnectError> {
@@ -122,6 +144,7 @@ impl PostgresStore {
             pool: self.pool.clone(),
             runtime: self.runtime.clone(),
             at: self.at.clone(),
+            statement_timeout: self.statement_timeout,
         }
     }
 
@@ -152,8 +175,12 @@ impl PostgresStore {
             .map_err(|_| StoreError::Stopped("a writer task failed"))?
     }
 
-    /// A write from a blocking thread: `f` inside a transaction that holds the write lock.
-    pub fn write_blocking<T>(&self, f: impl FnOnce(&Db) -> StoreResult<T>) -> StoreResult<T> {
+    /// A write from a blocking thread: `f` inside a transaction that holds the write lock. If
+    /// `f` fails (with the store's error or a caller's own), everything it wrote is rolled back.
+    pub fn write_blocking<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Db) -> Result<T, E>,
+    ) -> Result<T, E> {
         self.with_connection(|db| {
             db.batch(&format!(
                 "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
@@ -197,13 +224,19 @@ impl PostgresStore {
     }
 
     /// A read from a blocking thread.
-    pub fn read_blocking<T>(&self, f: impl FnOnce(&Db) -> StoreResult<T>) -> StoreResult<T> {
+    pub fn read_blocking<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Db) -> Result<T, E>,
+    ) -> Result<T, E> {
         self.with_connection(f)
     }
 
     /// Runs `f` on a pooled connection from a blocking thread; a connection that failed is
     /// dropped rather than given back.
-    fn with_connection<T>(&self, f: impl FnOnce(&Db) -> StoreResult<T>) -> StoreResult<T> {
+    fn with_connection<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Db) -> Result<T, E>,
+    ) -> Result<T, E> {
         let client = self
             .runtime
             .block_on(self.pool.get())
@@ -213,6 +246,7 @@ impl PostgresStore {
             client: &client,
             runtime: &self.runtime,
             broken: &broken,
+            timeout: self.statement_timeout,
         }));
         if broken.get() {
             drop(deadpool_postgres::Object::take(client));

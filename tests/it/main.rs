@@ -13,6 +13,7 @@ mod campaigns;
 mod cli;
 mod configurations;
 mod contacts;
+mod copy;
 mod dialer;
 mod docs_page;
 mod import;
