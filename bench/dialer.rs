@@ -271,12 +271,24 @@ async fn sustained(secs: u64) {
     let (_stop_tx, stop) = tokio::sync::watch::channel(false);
     let simulation = settings.simulation.clone();
     let started = Instant::now();
+    // The lease, as `serve` holds it (on PostgreSQL the loop dials only while it does).
+    let (leadership, wake) = (
+        Arc::new(dialer::leader::Leadership::default()),
+        Arc::default(),
+    );
+    tokio::spawn(dialer::leader::keep(
+        store.clone(),
+        leadership.clone(),
+        clock,
+        Arc::clone(&wake),
+        stop.clone(),
+    ));
     dialer::start(
         store.clone(),
-        Default::default(),
+        leadership,
         clock,
         settings,
-        Default::default(),
+        wake,
         stop,
         |events| Arc::new(simulate::Simulator::new(simulation, clock, events)),
     );

@@ -558,7 +558,7 @@ impl Known {
             );
             let mut values: Vec<&dyn Value> = vec![&scope.org];
             values.extend(chunk.iter().map(|v| v as &dyn Value));
-            for (stored, owner) in conn.query(&sql, &values, stored_row)? {
+            for (stored, owner) in conn.query_planned(&sql, &values, stored_row)? {
                 known.insert(stored, owner.unwrap_or_default(), scope);
             }
             Ok(())
@@ -577,7 +577,7 @@ impl Known {
             let key = scope.key();
             let mut values: Vec<&dyn Value> = vec![&scope.org, &key];
             values.extend(chunk.iter().map(|v| v as &dyn Value));
-            for (stored, _) in conn.query(&sql, &values, stored_row)? {
+            for (stored, _) in conn.query_planned(&sql, &values, stored_row)? {
                 known.insert(stored, key.to_string(), scope);
             }
             Ok(())

@@ -105,6 +105,17 @@ impl Postgres<'_> {
         self.run(self.client.prepare_cached(&postgres_sql(sql)))
     }
 
+    /// A statement not kept prepared: planned for its values at each run.
+    fn query_unprepared(
+        &self,
+        sql: &str,
+        args: &[&dyn Value],
+    ) -> StoreResult<Vec<tokio_postgres::Row>> {
+        let sql = postgres_sql(sql);
+        let values: Vec<_> = args.iter().map(|v| v.postgres()).collect();
+        self.run(self.client.query(sql.as_ref(), &values))
+    }
+
     fn query(&self, sql: &str, args: &[&dyn Value]) -> StoreResult<Vec<tokio_postgres::Row>> {
         let statement = self.statement(sql)?;
         let values: Vec<_> = args.iter().map(|v| v.postgres()).collect();
@@ -161,6 +172,26 @@ impl Db<'_> {
             }
             Db::Postgres(pg) => pg
                 .query(sql, args)?
+                .iter()
+                .map(|row| read(&Row::Postgres(row)))
+                .collect(),
+        }
+    }
+
+    /// `query` for a lookup whose best plan depends on how big the table has grown (a batch's
+    /// contacts by id): PostgreSQL plans it for its values at each run, where a prepared
+    /// statement would keep a plan made while the table was empty (a scan) until the next
+    /// ANALYZE. SQLite plans each statement anyway.
+    pub fn query_planned<T>(
+        &self,
+        sql: &str,
+        args: &[&dyn Value],
+        mut read: impl FnMut(&Row<'_>) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        match self {
+            Db::Sqlite(_) => self.query(sql, args, read),
+            Db::Postgres(pg) => pg
+                .query_unprepared(sql, args)?
                 .iter()
                 .map(|row| read(&Row::Postgres(row)))
                 .collect(),

@@ -45,6 +45,7 @@ pub fn parse(url: &str) -> Result<(tokio_postgres::Config, MakeRustlsConnect), C
         .map_err(|e: tokio_postgres::Error| bad(e.to_string()))?;
     config.connect_timeout(std::time::Duration::from_secs(5));
     config.application_name("campaignd");
+
     let (ssl_mode, verify) = match mode.as_str() {
         "disable" => (SslMode::Disable, Verify::Nothing),
         "prefer" => (SslMode::Prefer, Verify::Nothing),
