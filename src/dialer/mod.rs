@@ -248,13 +248,12 @@ pub fn claim(conn: &Db, now: jiff::Timestamp, global: i64, most: usize) -> Store
         }
     }
     let shares = slots::share(global as u64, free as u64, &demands);
-    let mut calls = Vec::new();
-    for (due, share) in dues.into_iter().zip(shares) {
-        for contact in due.into_iter().take(share as usize) {
-            calls.push(dialing::start_attempt(conn, &contact, now)?);
-        }
-    }
-    Ok(calls)
+    let starting: Vec<dialing::Due> = dues
+        .into_iter()
+        .zip(shares)
+        .flat_map(|(due, share)| due.into_iter().take(share as usize))
+        .collect();
+    dialing::start_attempts(conn, &starting, now)
 }
 
 /// Writes what placers report, many events per transaction, and wakes the loop when calls
@@ -309,6 +308,22 @@ async fn write_events(
     clock: Clock,
     events: Vec<Event>,
 ) -> StoreResult<Vec<Outcome>> {
+    // Events almost never fail: first all of them in the one transaction; only if one does, all
+    // again with a savepoint each, so that the others are kept. (A savepoint is a round trip
+    // each way on PostgreSQL.)
+    let unguarded = write_events_in(store, clock, events.clone(), false).await;
+    match unguarded {
+        Err(StoreError::Unavailable | StoreError::Busy) | Ok(_) => unguarded,
+        Err(_) => write_events_in(store, clock, events, true).await,
+    }
+}
+
+async fn write_events_in(
+    store: &Store,
+    clock: Clock,
+    events: Vec<Event>,
+    guarded: bool,
+) -> StoreResult<Vec<Outcome>> {
     store
         .write(move |conn| {
             let now = clock.now();
@@ -316,14 +331,19 @@ async fn write_events(
             let mut rules = RulesCache::default();
             let mut ended = Vec::new();
             for event in events {
-                // One event that cannot be written must not lose the others.
-                let applied = savepoint(conn, "event", |conn| {
+                let applied = if guarded {
+                    savepoint(conn, "event", |conn| {
+                        apply(conn, &mut rules, event, now, &now_text)
+                    })
+                } else {
                     apply(conn, &mut rules, event, now, &now_text)
-                });
+                };
                 match applied {
                     Ok(outcome) => ended.extend(outcome),
                     // The database went away: the whole batch is written again.
                     Err(error @ (StoreError::Unavailable | StoreError::Busy)) => return Err(error),
+                    Err(error) if !guarded => return Err(error),
+                    // One event that cannot be written must not lose the others.
                     Err(error) => tracing::error!("recording a call event: {error}"),
                 }
             }

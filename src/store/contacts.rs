@@ -3,7 +3,7 @@
 
 use super::args;
 use super::configurations::Rules;
-use super::db::{Db, Row, Value};
+use super::db::{Db, Row, Value, insert_chunks, padded_chunks, placeholders};
 use super::{StoreError, StoreResult};
 use crate::domain::ids::new_id;
 use crate::domain::phone::{E164, Region};
@@ -539,10 +539,6 @@ struct Found {
     owner: String,
 }
 
-/// Values per lookup statement: a few fixed sizes (a chunk is padded by repeating a value) keep
-/// the statement caches small.
-const LOOKUP_SIZES: [usize; 4] = [512, 64, 8, 1];
-
 impl Known {
     fn read(conn: &Db, scope: &Scope, items: &[ContactWrite]) -> StoreResult<Known> {
         let mut known = Known {
@@ -550,7 +546,7 @@ impl Known {
             by_external: HashMap::new(),
         };
         let ids: Vec<&str> = items.iter().filter_map(|i| i.id.as_deref()).collect();
-        for_chunks(&ids, |chunk| {
+        for chunk in padded_chunks(&ids) {
             let sql = format!(
                 "SELECT {STORED}, ifnull(campaign_id, '') FROM contacts
                  WHERE organization_id = ?1 AND id IN ({})",
@@ -561,13 +557,12 @@ impl Known {
             for (stored, owner) in conn.query_planned(&sql, &values, stored_row)? {
                 known.insert(stored, owner.unwrap_or_default(), scope);
             }
-            Ok(())
-        })?;
+        }
         let externals: Vec<&str> = items
             .iter()
             .filter_map(|i| i.external_id.as_ref()?.as_deref())
             .collect();
-        for_chunks(&externals, |chunk| {
+        for chunk in padded_chunks(&externals) {
             let sql = format!(
                 "SELECT {STORED}, NULL FROM contacts
                  WHERE organization_id = ?1 AND ifnull(campaign_id, '') = ?2
@@ -580,8 +575,7 @@ impl Known {
             for (stored, _) in conn.query_planned(&sql, &values, stored_row)? {
                 known.insert(stored, key.to_string(), scope);
             }
-            Ok(())
-        })?;
+        }
         Ok(known)
     }
 
@@ -602,33 +596,6 @@ impl Known {
         }
         self.insert(after, scope.key().to_string(), scope);
     }
-}
-
-/// Runs `f` on `values` in chunks of at most the largest of `LOOKUP_SIZES`, each padded (with
-/// its first value) to the smallest size that holds it.
-fn for_chunks<'v>(
-    values: &[&'v str],
-    mut f: impl FnMut(&[&'v str]) -> StoreResult<()>,
-) -> StoreResult<()> {
-    for chunk in values.chunks(LOOKUP_SIZES[0]) {
-        let size = LOOKUP_SIZES
-            .iter()
-            .rev()
-            .find(|&&size| size >= chunk.len())
-            .expect("a chunk is at most the largest size");
-        let mut padded = chunk.to_vec();
-        padded.resize(*size, chunk[0]);
-        f(&padded)?;
-    }
-    Ok(())
-}
-
-/// `?from, ?from+1, …` for `count` values.
-fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| format!("?{n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A contact inserted by this batch, written at its end.
@@ -653,20 +620,13 @@ impl New {
     }
 }
 
-/// Rows per multi-row insert (fixed sizes, for the statement caches).
-const INSERT_SIZES: [usize; 3] = [200, 20, 1];
 /// Values per inserted row.
 const INSERT_COLUMNS: usize = 17;
 
 /// Inserts the batch's new (pending) contacts in order; `apply` adds them to the counters.
 fn write_inserts(conn: &Db, scope: &Scope, new: &[New], now: &str) -> StoreResult<()> {
-    let mut rest = new;
-    while !rest.is_empty() {
-        let size = *INSERT_SIZES
-            .iter()
-            .find(|&&size| size <= rest.len())
-            .expect("1 fits");
-        let (chunk, after) = rest.split_at(size);
+    for chunk in insert_chunks(new) {
+        let size = chunk.len();
         let rows: Vec<String> = (0..size)
             .map(|row| {
                 format!(
@@ -706,7 +666,6 @@ fn write_inserts(conn: &Db, scope: &Scope, new: &[New], now: &str) -> StoreResul
             ]);
         }
         conn.execute(&sql, &values)?;
-        rest = after;
     }
     Ok(())
 }

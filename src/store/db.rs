@@ -270,6 +270,47 @@ impl Db<'_> {
     }
 }
 
+/// Values per `IN (…)` list: a few fixed sizes (a chunk is padded by repeating its first value)
+/// keep the statement caches small.
+const LIST_SIZES: [usize; 4] = [512, 64, 8, 1];
+
+/// `values` in chunks of at most the largest of `LIST_SIZES`, each padded (with its first value)
+/// to the smallest size that holds it, for `IN (…)` lists.
+pub fn padded_chunks<T: Clone>(values: &[T]) -> impl Iterator<Item = Vec<T>> + '_ {
+    values.chunks(LIST_SIZES[0]).map(|chunk| {
+        let size = LIST_SIZES
+            .iter()
+            .rev()
+            .find(|&&size| size >= chunk.len())
+            .expect("a chunk is at most the largest size");
+        let mut padded = chunk.to_vec();
+        padded.resize(*size, chunk[0].clone());
+        padded
+    })
+}
+
+/// Rows per multi-row insert: a few fixed sizes, for the statement caches.
+const INSERT_SIZES: [usize; 3] = [200, 20, 1];
+
+/// `rows` in chunks of the `INSERT_SIZES`, largest first.
+pub fn insert_chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        let size = *INSERT_SIZES.iter().find(|&&size| size <= rest.len())?;
+        let (chunk, after) = rest.split_at(size);
+        rest = after;
+        Some(chunk)
+    })
+}
+
+/// `?from, ?from+1, …` for `count` values.
+pub fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The shared SQL as PostgreSQL reads it: SQLite's `?N` (and bare `?`) placeholders become `$N`
 /// outside quoted text; `ifnull` is `coalesce`; `CROSS JOIN … ON` a plain join; and the null-safe `x IS ?N` (used on text ids)
 /// becomes `coalesce(x, '') = coalesce($N, '')`, which PostgreSQL's indexes on

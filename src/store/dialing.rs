@@ -5,7 +5,7 @@
 
 use super::args;
 use super::configurations::{Rules, RulesCache};
-use super::db::Db;
+use super::db::{Db, Value, insert_chunks, padded_chunks, placeholders};
 use super::{StoreError, StoreResult};
 use crate::domain::attempt::{self, AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES, After, Call};
 use crate::domain::ids::new_id;
@@ -276,58 +276,94 @@ impl<'c> DueContacts<'c> {
     }
 }
 
-/// Step 5: the contact becomes `locked` with a new attempt on its next number.
-pub fn start_attempt(conn: &Db, due: &Due, now: Timestamp) -> StoreResult<Call> {
+/// Step 5 for a pass's contacts: each becomes `locked` with a new attempt on its next number. One
+/// read, multi-row inserts and one update per chunk, whatever the number of calls: on PostgreSQL
+/// each statement is a round trip, made while the pass holds the write lock.
+pub fn start_attempts(conn: &Db, dues: &[Due], now: Timestamp) -> StoreResult<Vec<Call>> {
     let now = &time::format(now);
-    let mut call = conn.query_one(
-        "SELECT id, organization_id, campaign_id, external_id, phone_numbers, data, agent_id,
+    let seqs: Vec<i64> = dues.iter().map(|due| due.seq).collect();
+    let mut read: HashMap<i64, Call> = HashMap::with_capacity(dues.len());
+    for chunk in padded_chunks(&seqs) {
+        let sql = format!(
+            "SELECT seq, id, organization_id, campaign_id, external_id, phone_numbers, data, agent_id,
                     agent_config, agent_number, agent_version, initial_context, attempt_count
-             FROM contacts WHERE seq = ?1",
-        args![due.seq],
-        |r| {
+             FROM contacts WHERE seq IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let values: Vec<&dyn Value> = chunk.iter().map(|v| v as &dyn Value).collect();
+        for (seq, call) in conn.query(&sql, &values, |r| {
             let numbers: Vec<String> =
-                serde_json::from_str(&r.get::<String>(4)?).unwrap_or_default();
-            let attempt_count: i64 = r.get(11)?;
+                serde_json::from_str(&r.get::<String>(5)?).unwrap_or_default();
+            let attempt_count: i64 = r.get(12)?;
             let raw = |text: String| RawValue::from_string(text).ok();
-            Ok(Call {
+            let call = Call {
                 attempt_id: new_id(),
-                contact_id: r.get(0)?,
-                organization_id: r.get(1)?,
-                campaign_id: r.get(2)?,
-                external_id: r.get(3)?,
+                contact_id: r.get(1)?,
+                organization_id: r.get(2)?,
+                campaign_id: r.get(3)?,
+                external_id: r.get(4)?,
                 phone_number: numbers
                     .get(attempt_count as usize % numbers.len().max(1))
                     .cloned()
                     .unwrap_or_default(),
-                data: raw(r.get(5)?).expect("stored data is JSON"),
-                agent_id: r.get(6)?,
-                agent_config: r.get::<Option<String>>(7)?.and_then(raw),
-                caller_number: r.get(8)?,
-                agent_version: r.get(9)?,
-                initial_context: r.get(10)?,
+                data: raw(r.get(6)?).expect("stored data is JSON"),
+                agent_id: r.get(7)?,
+                agent_config: r.get::<Option<String>>(8)?.and_then(raw),
+                caller_number: r.get(9)?,
+                agent_version: r.get(10)?,
+                initial_context: r.get(11)?,
                 attempt_number: attempt_count + 1,
                 max_attempts: AD_HOC_MAX_ATTEMPTS,
-            })
-        },
-    )?;
-    if let Some(rules) = &due.rules {
-        call.max_attempts = rules.max_attempts;
-        call.agent_id = call.agent_id.or_else(|| rules.agent_id.clone());
-        call.agent_version = call.agent_version.or(rules.agent_version);
-        call.caller_number = call.caller_number.or_else(|| rules.agent_number.clone());
+            };
+            Ok((r.get::<i64>(0)?, call))
+        })? {
+            read.insert(seq, call);
+        }
     }
-    conn.execute(
-        "INSERT INTO attempts (id, contact_seq, phone_number, status, started_at)
-         VALUES (?1, ?2, ?3, 'in_progress', ?4)",
-        args![call.attempt_id, due.seq, call.phone_number, now],
-    )?;
-    conn.execute(
-        "UPDATE contacts SET status = 'locked', locked_at = ?2, attempt_count = attempt_count + 1,
-            updated_at = ?2
-         WHERE seq = ?1",
-        args![due.seq, now],
-    )?;
-    Ok(call)
+    let mut calls = Vec::with_capacity(dues.len());
+    for due in dues {
+        let mut call = read.remove(&due.seq).ok_or(StoreError::NotFound)?;
+        if let Some(rules) = &due.rules {
+            call.max_attempts = rules.max_attempts;
+            call.agent_id = call.agent_id.or_else(|| rules.agent_id.clone());
+            call.agent_version = call.agent_version.or(rules.agent_version);
+            call.caller_number = call.caller_number.or_else(|| rules.agent_number.clone());
+        }
+        calls.push((due.seq, call));
+    }
+    for chunk in insert_chunks(&calls) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(?{}, ?{}, ?{}, 'in_progress', ?1)",
+                    3 * i + 2,
+                    3 * i + 3,
+                    3 * i + 4
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO attempts (id, contact_seq, phone_number, status, started_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut values: Vec<&dyn Value> = vec![now];
+        for (seq, call) in chunk {
+            values.extend([&call.attempt_id as &dyn Value, seq, &call.phone_number]);
+        }
+        conn.execute(&sql, &values)?;
+    }
+    for chunk in padded_chunks(&seqs) {
+        let sql = format!(
+            "UPDATE contacts SET status = 'locked', locked_at = ?1, attempt_count = attempt_count + 1,
+                updated_at = ?1
+             WHERE seq IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut values: Vec<&dyn Value> = vec![now];
+        values.extend(chunk.iter().map(|v| v as &dyn Value));
+        conn.execute(&sql, &values)?;
+    }
+    Ok(calls.into_iter().map(|(_, call)| call).collect())
 }
 
 /// The placer has the call: its contact is `in_progress`. No-op when the attempt already ended.
@@ -648,7 +684,9 @@ mod tests {
     fn start(conn: &Db, now: Timestamp) -> Call {
         let mut due = DueContacts::new(conn, now).of(ORG, 10).unwrap();
         assert_eq!(due.len(), 1, "one due contact");
-        start_attempt(conn, &due.remove(0), now).unwrap()
+        start_attempts(conn, &[due.remove(0)], now)
+            .unwrap()
+            .remove(0)
     }
 
     fn contact_state(conn: &Db) -> (ContactStatus, i64, Option<String>) {
