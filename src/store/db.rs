@@ -1,7 +1,9 @@
-//! One connection as the store's verbs see it, SQLite or PostgreSQL: the same four calls with the
+//! One connection as the store's verbs see it, SQLite or PostgreSQL: the same few calls with the
 //! same SQL text, written with SQLite's `?N` placeholders (PostgreSQL's `$N` are made from them),
 //! and the dialect for the few statements that differ. Both schemas use the same column types
-//! (text timestamps, 64-bit integers), so values cross either way unchanged.
+//! (text timestamps, 64-bit integers), so values cross either way unchanged — bind integers as
+//! `i64` (PostgreSQL refuses an `i32` for a bigint) and cast sums back to BIGINT (PostgreSQL sums
+//! bigints into numeric).
 
 use super::{StoreError, StoreResult};
 use std::borrow::Cow;
