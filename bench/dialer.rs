@@ -404,6 +404,12 @@ async fn sustained(secs: u64) {
 
 #[tokio::main]
 async fn main() {
+    // CAMPAIGND_LOG=warn shows what the dialer logs.
+    if let Ok(filter) = std::env::var("CAMPAIGND_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .init();
+    }
     let contacts = number("--contacts", 1_000_000);
     let secs = number("--secs", 60);
     if setup::arg("--database-url").is_none() {
