@@ -329,20 +329,26 @@ async fn write_events_in(
             let now = clock.now();
             let now_text = crate::domain::time::format(now);
             let mut rules = RulesCache::default();
+            if !guarded {
+                // Placements in order, then every end in one step 6.
+                let mut ends = Vec::new();
+                for event in events {
+                    ends.extend(write_placement(conn, event, now, &now_text)?);
+                }
+                return write_ends(conn, &mut rules, &ends, now);
+            }
             let mut ended = Vec::new();
             for event in events {
-                let applied = if guarded {
-                    savepoint(conn, "event", |conn| {
-                        apply(conn, &mut rules, event, now, &now_text)
-                    })
-                } else {
-                    apply(conn, &mut rules, event, now, &now_text)
-                };
+                let applied = savepoint(conn, "event", |conn| {
+                    match write_placement(conn, event, now, &now_text)? {
+                        Some(end) => write_ends(conn, &mut rules, &[end], now),
+                        None => Ok(Vec::new()),
+                    }
+                });
                 match applied {
-                    Ok(outcome) => ended.extend(outcome),
+                    Ok(outcomes) => ended.extend(outcomes),
                     // The database went away: the whole batch is written again.
                     Err(error @ (StoreError::Unavailable | StoreError::Busy)) => return Err(error),
-                    Err(error) if !guarded => return Err(error),
                     // One event that cannot be written must not lose the others.
                     Err(error) => tracing::error!("recording a call event: {error}"),
                 }
@@ -371,28 +377,31 @@ fn without_placed_before_their_end(events: Vec<Event>) -> Vec<Event> {
         .collect()
 }
 
-/// Writes one event; the outcome of the attempt it ended, if it ended one.
-fn apply(
+/// A call's end as an event reports it: (attempt id, outcome, ended_at, conversation id).
+type CallEnd = (String, Outcome, Timestamp, Option<String>);
+
+/// Writes an event that does not end a call (placed, not delivered); gives back the end of one
+/// that does.
+fn write_placement(
     conn: &Db,
-    rules: &mut RulesCache,
     event: Event,
     now: Timestamp,
     now_text: &str,
-) -> StoreResult<Option<Outcome>> {
-    let (attempt_id, outcome, ended_at, conversation_id) = match event {
+) -> StoreResult<Option<CallEnd>> {
+    Ok(match event {
         Event::Placed {
             attempt_id,
             placement: Placement::Accepted { conversation_id },
         } => {
             dialing::placed(conn, &attempt_id, conversation_id.as_deref(), now_text)?;
-            return Ok(None);
+            None
         }
         Event::Placed {
             attempt_id,
             placement: Placement::NotDelivered,
         } => {
             dialing::release(conn, &attempt_id)?;
-            return Ok(None);
+            None
         }
         Event::Placed {
             attempt_id,
@@ -401,25 +410,46 @@ fn apply(
                     outcome,
                     conversation_id,
                 },
-        } => (attempt_id, outcome, now, conversation_id),
+        } => Some((attempt_id, outcome, now, conversation_id)),
         Event::Ended {
             attempt_id,
             outcome,
             ended_at,
             conversation_id,
-        } => (attempt_id, outcome, ended_at, conversation_id),
-    };
-    let end = EndAttempt {
-        attempt_id: &attempt_id,
-        outcome,
-        ended_at,
-        conversation_id: conversation_id.as_deref(),
-        org: None,
-    };
-    // An attempt that already ended (its result came twice) or was removed is left as it is.
-    match dialing::end_attempt(conn, rules, &end, now) {
-        Ok(Ended::Now { .. }) => Ok(Some(outcome)),
-        Ok(_) | Err(StoreError::NotFound) => Ok(None),
-        Err(error) => Err(error),
+        } => Some((attempt_id, outcome, ended_at, conversation_id)),
+    })
+}
+
+/// Step 6 for `ends`; the outcomes of the attempts they ended. An attempt that already ended
+/// (its result came twice) or was removed is left as it is.
+fn write_ends(
+    conn: &Db,
+    rules: &mut RulesCache,
+    ends: &[CallEnd],
+    now: Timestamp,
+) -> StoreResult<Vec<Outcome>> {
+    let batch: Vec<EndAttempt> = ends
+        .iter()
+        .map(
+            |(attempt_id, outcome, ended_at, conversation_id)| EndAttempt {
+                attempt_id,
+                outcome: *outcome,
+                ended_at: *ended_at,
+                conversation_id: conversation_id.as_deref(),
+                org: None,
+            },
+        )
+        .collect();
+    let mut ended = Vec::new();
+    for (answer, end) in dialing::end_attempts(conn, rules, &batch, now)?
+        .into_iter()
+        .zip(ends)
+    {
+        match answer {
+            Ok(Ended::Now { .. }) => ended.push(end.1),
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(error) => return Err(error),
+        }
     }
+    Ok(ended)
 }

@@ -453,84 +453,167 @@ pub fn end_attempt(
     end: &EndAttempt<'_>,
     now: Timestamp,
 ) -> StoreResult<Ended> {
-    let found = conn.query_opt(
-        "SELECT a.status, a.outcome, a.started_at, c.seq, c.id, c.organization_id, c.campaign_id,
-                    c.attempt_count, c.timezone
-             FROM attempts a JOIN contacts c ON c.seq = a.contact_seq WHERE a.id = ?1",
-        args![end.attempt_id],
-        |r| {
-            Ok((
-                r.get::<AttemptStatus>(0)?,
-                r.get::<Option<Outcome>>(1)?,
-                r.get::<String>(2)?,
-                r.get::<i64>(3)?,
-                r.get::<String>(4)?,
-                r.get::<String>(5)?,
-                r.get::<Option<String>>(6)?,
-                r.get::<i64>(7)?,
-                r.get::<Option<String>>(8)?,
-            ))
-        },
-    )?;
-    let Some((status, stored_outcome, started_at, seq, contact_id, owner, campaign, count, tz)) =
-        found
-    else {
-        return Err(StoreError::NotFound);
-    };
-    if end.org.is_some_and(|org| org != owner) {
-        return Err(StoreError::NotFound);
-    }
-    if status != AttemptStatus::InProgress {
-        return Ok(Ended::Already {
-            outcome: stored_outcome,
-        });
-    }
-    let ended_text = time::format(end.ended_at);
-    if ended_text < started_at {
-        return Ok(Ended::BeforeStart);
-    }
-    conn.execute(
-        "UPDATE attempts SET status = ?2, outcome = ?3, ended_at = ?4,
-            conversation_id = ifnull(?5, conversation_id)
-         WHERE id = ?1",
-        args![
-            end.attempt_id,
-            end.outcome.attempt_status(),
-            end.outcome.as_str(),
-            ended_text,
-            end.conversation_id
-        ],
-    )?;
+    end_attempts(conn, rules, std::slice::from_ref(end), now)?
+        .pop()
+        .expect("one end, one answer")
+}
 
-    let rules = rules.of_campaign(conn, campaign.as_deref())?;
-    let (max_attempts, delay) = rules
-        .as_ref()
-        .map_or((AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES), |r| {
-            (r.max_attempts, r.retry_delay_minutes)
-        });
-    let (next_status, next_attempt_at, dial_at) =
-        match attempt::after(end.outcome, count, max_attempts, delay, end.ended_at) {
+/// An attempt and its contact as step 6 reads them.
+struct Open {
+    status: AttemptStatus,
+    outcome: Option<Outcome>,
+    started_at: String,
+    seq: i64,
+    contact_id: String,
+    owner: String,
+    campaign: Option<String>,
+    attempt_count: i64,
+    timezone: Option<String>,
+}
+
+/// Step 6 for many ends at once, in order (the recorder's batch): one read, then one update of
+/// the attempts and one of the contacts per chunk, whatever their number. Each end's own answer
+/// (`NotFound` for an attempt that is not there, or not of `end.org`); an end repeated in the
+/// batch finds the attempt ended by the first.
+pub fn end_attempts(
+    conn: &Db,
+    rules: &mut RulesCache,
+    ends: &[EndAttempt<'_>],
+    now: Timestamp,
+) -> StoreResult<Vec<StoreResult<Ended>>> {
+    let ids: Vec<&str> = ends.iter().map(|end| end.attempt_id).collect();
+    let mut open: HashMap<String, Open> = HashMap::with_capacity(ends.len());
+    for chunk in padded_chunks(&ids) {
+        let sql = format!(
+            "SELECT a.id, a.status, a.outcome, a.started_at, c.seq, c.id, c.organization_id,
+                    c.campaign_id, c.attempt_count, c.timezone
+             FROM attempts a JOIN contacts c ON c.seq = a.contact_seq WHERE a.id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let values: Vec<&dyn Value> = chunk.iter().map(|v| v as &dyn Value).collect();
+        for (id, found) in conn.query(&sql, &values, |r| {
+            Ok((
+                r.get::<String>(0)?,
+                Open {
+                    status: r.get(1)?,
+                    outcome: r.get(2)?,
+                    started_at: r.get(3)?,
+                    seq: r.get(4)?,
+                    contact_id: r.get(5)?,
+                    owner: r.get(6)?,
+                    campaign: r.get(7)?,
+                    attempt_count: r.get(8)?,
+                    timezone: r.get(9)?,
+                },
+            ))
+        })? {
+            open.insert(id, found);
+        }
+    }
+    let now_text = time::format(now);
+    let mut answers = Vec::with_capacity(ends.len());
+    // (attempt id, status, outcome, ended_at, conversation_id) and (seq, status,
+    // next_attempt_at, dial_at) of the ends applied.
+    let mut attempts = Vec::new();
+    let mut contacts = Vec::new();
+    for end in ends {
+        let Some(found) = open
+            .get_mut(end.attempt_id)
+            .filter(|found| end.org.is_none_or(|org| org == found.owner))
+        else {
+            answers.push(Err(StoreError::NotFound));
+            continue;
+        };
+        if found.status != AttemptStatus::InProgress {
+            answers.push(Ok(Ended::Already {
+                outcome: found.outcome,
+            }));
+            continue;
+        }
+        let ended_text = time::format(end.ended_at);
+        if ended_text < found.started_at {
+            answers.push(Ok(Ended::BeforeStart));
+            continue;
+        }
+        let rules = rules.of_campaign(conn, found.campaign.as_deref())?;
+        let (max_attempts, delay) = rules
+            .as_ref()
+            .map_or((AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES), |r| {
+                (r.max_attempts, r.retry_delay_minutes)
+            });
+        let after = attempt::after(
+            end.outcome,
+            found.attempt_count,
+            max_attempts,
+            delay,
+            end.ended_at,
+        );
+        let (next_status, next_attempt_at, dial_at) = match after {
             After::Completed => (ContactStatus::Completed, None, None),
             After::Exhausted => (ContactStatus::Exhausted, None, None),
             After::Retry(retry_at) => {
                 let schedule = rules.as_ref().map(|r| &r.schedule);
-                let dial_at = schedule::dial_at(schedule, tz.as_deref(), false, retry_at, now);
+                let dial_at =
+                    schedule::dial_at(schedule, found.timezone.as_deref(), false, retry_at, now);
                 (ContactStatus::Pending, Some(retry_at), dial_at)
             }
         };
-    conn.execute(
-        "UPDATE contacts SET status = ?2, next_attempt_at = ?3, dial_at = ?4, locked_at = NULL,
-            updated_at = ?5
-         WHERE seq = ?1",
-        args![
-            seq,
+        found.status = end.outcome.attempt_status();
+        found.outcome = Some(end.outcome);
+        attempts.push((
+            end.attempt_id.to_string(),
+            end.outcome.attempt_status(),
+            end.outcome,
+            ended_text,
+            end.conversation_id.map(str::to_string),
+        ));
+        contacts.push((
+            found.seq,
             next_status,
             next_attempt_at.map(time::format),
             dial_at.map(time::format),
-            time::format(now)
-        ],
-    )?;
-    Ok(Ended::Now { contact_id })
+        ));
+        answers.push(Ok(Ended::Now {
+            contact_id: found.contact_id.clone(),
+        }));
+    }
+    // The attempts first: a contact that finishes counts in the bucket of its last attempt's end.
+    for chunk in insert_chunks(&attempts) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(1 + 5 * i, 5)))
+            .collect();
+        let sql = format!(
+            "UPDATE attempts SET status = v.column2, outcome = v.column3, ended_at = v.column4,
+                conversation_id = ifnull(v.column5, attempts.conversation_id)
+             FROM (VALUES {}) AS v WHERE attempts.id = v.column1",
+            rows.join(", ")
+        );
+        let mut values: Vec<&dyn Value> = Vec::with_capacity(5 * chunk.len());
+        for (id, status, outcome, ended_at, conversation_id) in chunk {
+            values.extend([id as &dyn Value, status, outcome, ended_at, conversation_id]);
+        }
+        conn.execute(&sql, &values)?;
+    }
+    for chunk in insert_chunks(&contacts) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = 2 + 4 * i;
+                format!("(CAST(?{n} AS BIGINT), ?{}, ?{}, ?{})", n + 1, n + 2, n + 3)
+            })
+            .collect();
+        let sql = format!(
+            "UPDATE contacts SET status = v.column2, next_attempt_at = v.column3,
+                dial_at = v.column4, locked_at = NULL, updated_at = ?1
+             FROM (VALUES {}) AS v WHERE contacts.seq = v.column1",
+            rows.join(", ")
+        );
+        let mut values: Vec<&dyn Value> = vec![&now_text];
+        for (seq, status, next_attempt_at, dial_at) in chunk {
+            values.extend([seq as &dyn Value, status, next_attempt_at, dial_at]);
+        }
+        conn.execute(&sql, &values)?;
+    }
+    Ok(answers)
 }
 
 /// What clearing stale claims did.
