@@ -353,10 +353,11 @@ async fn sustained(secs: u64) {
                 conn.query_one(
                     "SELECT (SELECT CAST(sum(active_calls) AS BIGINT) FROM organizations),
                             (SELECT count(*) FROM organizations WHERE active_calls > concurrency_limit),
-                            (SELECT count(*) FROM (SELECT c.seq FROM contacts c
-                                CROSS JOIN attempts a ON a.contact_seq = c.seq AND a.status = 'in_progress'
-                                WHERE c.status IN ('locked', 'in_progress') AND c.locked_at < '9'
-                                GROUP BY c.seq HAVING count(*) > 1) doubles),
+                            (WITH up AS MATERIALIZED (SELECT seq FROM contacts
+                                    WHERE status IN ('locked', 'in_progress') AND locked_at < '9')
+                                SELECT count(*) FROM (SELECT up.seq FROM up
+                                JOIN attempts a ON a.contact_seq = up.seq AND a.status = 'in_progress'
+                                GROUP BY up.seq HAVING count(*) > 1) doubles),
                             (SELECT CAST(sum(attempts) AS BIGINT) FROM contact_counts)",
                     &[],
                     |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<i64>(2)?, r.get::<i64>(3)?)),

@@ -327,23 +327,14 @@ async fn write_events_in(
     store
         .write(move |conn| {
             let now = clock.now();
-            let now_text = crate::domain::time::format(now);
             let mut rules = RulesCache::default();
             if !guarded {
-                // Placements in order, then every end in one step 6.
-                let mut ends = Vec::new();
-                for event in events {
-                    ends.extend(write_placement(conn, event, now, &now_text)?);
-                }
-                return write_ends(conn, &mut rules, &ends, now);
+                return write_batch(conn, &mut rules, &events, now);
             }
             let mut ended = Vec::new();
             for event in events {
                 let applied = savepoint(conn, "event", |conn| {
-                    match write_placement(conn, event, now, &now_text)? {
-                        Some(end) => write_ends(conn, &mut rules, &[end], now),
-                        None => Ok(Vec::new()),
-                    }
+                    write_batch(conn, &mut rules, std::slice::from_ref(&event), now)
                 });
                 match applied {
                     Ok(outcomes) => ended.extend(outcomes),
@@ -377,76 +368,67 @@ fn without_placed_before_their_end(events: Vec<Event>) -> Vec<Event> {
         .collect()
 }
 
-/// A call's end as an event reports it: (attempt id, outcome, ended_at, conversation id).
-type CallEnd = (String, Outcome, Timestamp, Option<String>);
-
-/// Writes an event that does not end a call (placed, not delivered); gives back the end of one
-/// that does.
-fn write_placement(
-    conn: &Db,
-    event: Event,
-    now: Timestamp,
-    now_text: &str,
-) -> StoreResult<Option<CallEnd>> {
-    Ok(match event {
-        Event::Placed {
-            attempt_id,
-            placement: Placement::Accepted { conversation_id },
-        } => {
-            dialing::placed(conn, &attempt_id, conversation_id.as_deref(), now_text)?;
-            None
-        }
-        Event::Placed {
-            attempt_id,
-            placement: Placement::NotDelivered,
-        } => {
-            dialing::release(conn, &attempt_id)?;
-            None
-        }
-        Event::Placed {
-            attempt_id,
-            placement:
-                Placement::Ended {
-                    outcome,
-                    conversation_id,
-                },
-        } => Some((attempt_id, outcome, now, conversation_id)),
-        Event::Ended {
-            attempt_id,
-            outcome,
-            ended_at,
-            conversation_id,
-        } => Some((attempt_id, outcome, ended_at, conversation_id)),
-    })
-}
-
-/// Step 6 for `ends`; the outcomes of the attempts they ended. An attempt that already ended
-/// (its result came twice) or was removed is left as it is.
-fn write_ends(
+/// Writes `events`: the placements in one step, the calls not delivered, then every end in one
+/// step 6. The outcomes of the attempts they ended; an attempt that already ended (its result
+/// came twice) or was removed is left as it is. (An attempt has one placement event, so only
+/// its end must come after it.)
+fn write_batch(
     conn: &Db,
     rules: &mut RulesCache,
-    ends: &[CallEnd],
+    events: &[Event],
     now: Timestamp,
 ) -> StoreResult<Vec<Outcome>> {
-    let batch: Vec<EndAttempt> = ends
-        .iter()
-        .map(
-            |(attempt_id, outcome, ended_at, conversation_id)| EndAttempt {
+    let mut placed = Vec::new();
+    let mut ends = Vec::new();
+    for event in events {
+        match event {
+            Event::Placed {
+                attempt_id,
+                placement: Placement::Accepted { conversation_id },
+            } => placed.push(dialing::Placed {
+                attempt_id,
+                conversation_id: conversation_id.as_deref(),
+            }),
+            Event::Placed {
+                attempt_id,
+                placement: Placement::NotDelivered,
+            } => dialing::release(conn, attempt_id)?,
+            Event::Placed {
+                attempt_id,
+                placement:
+                    Placement::Ended {
+                        outcome,
+                        conversation_id,
+                    },
+            } => ends.push(EndAttempt {
+                attempt_id,
+                outcome: *outcome,
+                ended_at: now,
+                conversation_id: conversation_id.as_deref(),
+                org: None,
+            }),
+            Event::Ended {
+                attempt_id,
+                outcome,
+                ended_at,
+                conversation_id,
+            } => ends.push(EndAttempt {
                 attempt_id,
                 outcome: *outcome,
                 ended_at: *ended_at,
                 conversation_id: conversation_id.as_deref(),
                 org: None,
-            },
-        )
-        .collect();
+            }),
+        }
+    }
+    dialing::placed(conn, &placed, &crate::domain::time::format(now))?;
     let mut ended = Vec::new();
-    for (answer, end) in dialing::end_attempts(conn, rules, &batch, now)?
+    for (answer, end) in dialing::end_attempts(conn, rules, &ends, now)?
         .into_iter()
-        .zip(ends)
+        .zip(&ends)
     {
         match answer {
-            Ok(Ended::Now { .. }) => ended.push(end.1),
+            Ok(Ended::Now { .. }) => ended.push(end.outcome),
             Ok(_) | Err(StoreError::NotFound) => {}
             Err(error) => return Err(error),
         }

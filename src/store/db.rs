@@ -292,7 +292,7 @@ pub fn padded_chunks<T: Clone>(values: &[T]) -> impl Iterator<Item = Vec<T>> + '
 }
 
 /// Rows per multi-row insert: a few fixed sizes, for the statement caches.
-const INSERT_SIZES: [usize; 3] = [200, 20, 1];
+const INSERT_SIZES: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
 
 /// `rows` in chunks of the `INSERT_SIZES`, largest first.
 pub fn insert_chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
@@ -314,17 +314,14 @@ pub fn placeholders(from: usize, count: usize) -> String {
 }
 
 /// The shared SQL as PostgreSQL reads it: SQLite's `?N` (and bare `?`) placeholders become `$N`
-/// outside quoted text; `ifnull` is `coalesce`; `CROSS JOIN … ON` a plain join; and the null-safe `x IS ?N` (used on text ids)
+/// outside quoted text; `ifnull` is `coalesce`; and the null-safe `x IS ?N` (used on text ids)
 /// becomes `coalesce(x, '') = coalesce($N, '')`, which PostgreSQL's indexes on
 /// `coalesce(campaign_id, '')` serve (it cannot use an index for `IS NOT DISTINCT FROM`).
 fn postgres_sql(sql: &str) -> Cow<'_, str> {
-    if !sql.contains('?') && !sql.contains("ifnull(") && !sql.contains("CROSS JOIN") {
+    if !sql.contains('?') && !sql.contains("ifnull(") {
         return Cow::Borrowed(sql);
     }
-    // SQLite's CROSS JOIN … ON fixes the join order; PostgreSQL's planner chooses its own.
-    let sql = sql
-        .replace("ifnull(", "coalesce(")
-        .replace("CROSS JOIN", "JOIN");
+    let sql = sql.replace("ifnull(", "coalesce(");
     let sql = null_safe_equal(&sql);
     let mut out = String::with_capacity(sql.len() + 8);
     let mut next = 1;

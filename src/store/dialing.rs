@@ -366,25 +366,48 @@ pub fn start_attempts(conn: &Db, dues: &[Due], now: Timestamp) -> StoreResult<Ve
     Ok(calls.into_iter().map(|(_, call)| call).collect())
 }
 
-/// The placer has the call: its contact is `in_progress`. No-op when the attempt already ended.
-pub fn placed(
-    conn: &Db,
-    attempt_id: &str,
-    conversation_id: Option<&str>,
-    now: &str,
-) -> StoreResult<()> {
-    let Some(seq) = open_attempt(conn, attempt_id)? else {
-        return Ok(());
-    };
-    conn.execute(
-        "UPDATE attempts SET conversation_id = ifnull(?2, conversation_id) WHERE id = ?1",
-        args![attempt_id, conversation_id],
-    )?;
-    conn.execute(
-        "UPDATE contacts SET status = 'in_progress', updated_at = ?2
-         WHERE seq = ?1 AND status = 'locked'",
-        args![seq, now],
-    )?;
+/// A call the placer has: its attempt and the conversation id the placer gave it, if any.
+pub struct Placed<'a> {
+    pub attempt_id: &'a str,
+    pub conversation_id: Option<&'a str>,
+}
+
+/// The placer has these calls: their contacts are `in_progress`. Two statements per chunk,
+/// whatever the number of calls; an attempt that already ended is left as it is.
+pub fn placed(conn: &Db, calls: &[Placed<'_>], now: &str) -> StoreResult<()> {
+    for chunk in insert_chunks(calls) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(1 + 2 * i, 2)))
+            .collect();
+        let mut values: Vec<&dyn Value> = Vec::with_capacity(2 * chunk.len());
+        for call in chunk {
+            values.extend([&call.attempt_id as &dyn Value, &call.conversation_id]);
+        }
+        let seqs: Vec<i64> = conn.query(
+            &format!(
+                "UPDATE attempts SET conversation_id = ifnull(v.column2, attempts.conversation_id)
+                 FROM (VALUES {}) AS v WHERE attempts.id = v.column1 AND attempts.status = 'in_progress'
+                 RETURNING attempts.contact_seq",
+                rows.join(", ")
+            ),
+            &values,
+            |r| r.get(0),
+        )?;
+        for seqs in padded_chunks(&seqs) {
+            let mut values: Vec<&dyn Value> = vec![&now];
+            values.extend(seqs.iter().map(|seq| seq as &dyn Value));
+            // Only by key: the contact of an attempt in progress is `locked` or already
+            // `in_progress`. (With `status = 'locked'` here, PostgreSQL's planner, on statistics
+            // taken when few contacts were locked, scanned every call up for each chunk.)
+            conn.execute(
+                &format!(
+                    "UPDATE contacts SET status = 'in_progress', updated_at = ?1 WHERE seq IN ({})",
+                    placeholders(2, seqs.len())
+                ),
+                &values,
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -670,10 +693,12 @@ pub fn end_simulated_calls(conn: &Db, now: Timestamp) -> StoreResult<usize> {
 /// before `cutoff` (the small `contacts_dialing` index).
 fn dialing_before(conn: &Db, cutoff: &str) -> StoreResult<Vec<(String, ContactStatus, String)>> {
     conn.query(
-        // CROSS JOIN keeps this order: the few calls up first, never a scan of attempts.
-        "SELECT a.id, c.status, c.locked_at FROM contacts c
-             CROSS JOIN attempts a ON a.contact_seq = c.seq AND a.status = 'in_progress'
-             WHERE c.status IN ('locked', 'in_progress') AND c.locked_at < ?1",
+        // The few stale contacts first, then their attempts: never a scan of attempts, which
+        // PostgreSQL chose on stale statistics (34 ms a pass with 10,000 calls up).
+        "WITH stale AS MATERIALIZED (SELECT seq, status, locked_at FROM contacts
+             WHERE status IN ('locked', 'in_progress') AND locked_at < ?1)
+         SELECT a.id, s.status, s.locked_at FROM stale s
+             JOIN attempts a ON a.contact_seq = s.seq AND a.status = 'in_progress'",
         args![cutoff],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
@@ -864,13 +889,11 @@ mod tests {
 
         // Placed, then up for longer than the longest call: it ends failed and is retried.
         let call = start(&conn, at("2026-12-01T11:00:00Z"));
-        placed(
-            &conn,
-            &call.attempt_id,
-            Some("conv-1"),
-            "2026-12-01T11:00:01.000Z",
-        )
-        .unwrap();
+        let placement = Placed {
+            attempt_id: &call.attempt_id,
+            conversation_id: Some("conv-1"),
+        };
+        placed(&conn, &[placement], "2026-12-01T11:00:01.000Z").unwrap();
         assert_eq!(contact_state(&conn).0, ContactStatus::InProgress);
         let late = at("2026-12-01T13:00:01Z");
         let expired = expire(&conn, late, lock, max_call).unwrap();
@@ -880,6 +903,60 @@ mod tests {
             .unwrap();
         assert_eq!(outcome, Some(Outcome::Failed));
         assert_eq!(contact_state(&conn).0, ContactStatus::Pending);
+    }
+
+    #[test]
+    fn placements_of_many_calls_are_written_at_once_and_skip_calls_already_ended() {
+        let (file, scope) = database();
+        let conn = Db::Sqlite(&file);
+        let more: Vec<ContactWrite> = ["+16502530002", "+16502530003", "+16502530004"]
+            .map(|n| ContactWrite {
+                phone_numbers: Some(vec![phone::normalise(n, None).unwrap()]),
+                ..ContactWrite::default()
+            })
+            .to_vec();
+        let now = at("2026-12-01T10:00:00Z");
+        contacts::upsert(&conn, &scope, &more, now).unwrap();
+        let due = DueContacts::new(&conn, now).of(ORG, 10).unwrap();
+        let calls = start_attempts(&conn, &due, now).unwrap();
+        assert_eq!(calls.len(), 4);
+        // The first call ended before its placement is written: it stays ended.
+        end(
+            &conn,
+            &calls[0],
+            Outcome::Answered,
+            at("2026-12-01T10:00:01Z"),
+        );
+        let placements: Vec<Placed> = calls
+            .iter()
+            .enumerate()
+            .map(|(i, call)| Placed {
+                attempt_id: &call.attempt_id,
+                conversation_id: (i != 3).then_some("conv"),
+            })
+            .collect();
+        placed(&conn, &placements, "2026-12-01T10:00:02.000Z").unwrap();
+        let states: Vec<(ContactStatus, Option<String>)> = conn
+            .query(
+                "SELECT c.status, a.conversation_id FROM attempts a
+                 JOIN contacts c ON c.seq = a.contact_seq ORDER BY c.seq",
+                &[],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let conv = || Some("conv".to_string());
+        assert_eq!(
+            states,
+            [
+                (ContactStatus::Completed, None),
+                (ContactStatus::InProgress, conv()),
+                (ContactStatus::InProgress, conv()),
+                (ContactStatus::InProgress, None),
+            ]
+        );
+        assert_eq!(calls_up(&conn).unwrap(), 3);
+        let report = crate::store::maintenance::check_in_transaction(&conn).unwrap();
+        assert!(report.is_clean(), "{report:?}");
     }
 
     #[test]

@@ -6,7 +6,13 @@
 -- Translation: TEXT is `COLLATE "C"` (byte order, as SQLite's BINARY), INTEGER is BIGINT, BLOB is
 -- BYTEA; ifnull is coalesce; SQLite's booleans-as-integers are `(...)::int`; `unixepoch(t)` is
 -- `floor(extract(epoch FROM t::timestamptz))::bigint`; each trigger is a PL/pgSQL function of the
--- same name plus a row-level CREATE TRIGGER.
+-- same name plus a CREATE TRIGGER.
+-- One difference on purpose: the triggers on the dialer's path (a contact's status, an attempt
+-- inserted or ended) run once per statement over its transition tables, where SQLite's run once
+-- per row. The dialer changes hundreds of rows in one statement; counted row by row, each
+-- counter row took hundreds of updates per transaction, and every update walks the versions the
+-- transaction left before it (2,000 calls' changes took 3.2 s with row triggers, 0.24 s without
+-- any). The counts they keep are the same.
 
 CREATE TABLE organizations (
     id                TEXT COLLATE "C" PRIMARY KEY,
@@ -186,37 +192,6 @@ $$;
 CREATE TRIGGER contacts_counted_on_delete AFTER DELETE ON contacts
 FOR EACH ROW EXECUTE FUNCTION contacts_counted_on_delete();
 
-CREATE FUNCTION contacts_counted_on_status() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE contact_counts SET
-        pending     = pending     + (NEW.status = 'pending')::int     - (OLD.status = 'pending')::int,
-        locked      = locked      + (NEW.status = 'locked')::int      - (OLD.status = 'locked')::int,
-        in_progress = in_progress + (NEW.status = 'in_progress')::int - (OLD.status = 'in_progress')::int,
-        completed   = completed   + (NEW.status = 'completed')::int   - (OLD.status = 'completed')::int,
-        exhausted   = exhausted   + (NEW.status = 'exhausted')::int   - (OLD.status = 'exhausted')::int
-    WHERE organization_id = NEW.organization_id AND scope = coalesce(NEW.campaign_id, '');
-    UPDATE organizations SET active_calls = active_calls
-        + (NEW.status IN ('locked', 'in_progress'))::int - (OLD.status IN ('locked', 'in_progress'))::int
-    WHERE id = NEW.organization_id;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER contacts_counted_on_status AFTER UPDATE OF status ON contacts
-FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
-EXECUTE FUNCTION contacts_counted_on_status();
-
-
-CREATE FUNCTION attempts_counted_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE contact_counts SET attempts = attempts + 1
-    WHERE (organization_id, scope) =
-        (SELECT organization_id, coalesce(campaign_id, '') FROM contacts WHERE seq = NEW.contact_seq);
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER attempts_counted_on_insert AFTER INSERT ON attempts
-FOR EACH ROW EXECUTE FUNCTION attempts_counted_on_insert();
-
 CREATE FUNCTION attempts_counted_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE contact_counts SET attempts = attempts - 1
@@ -274,49 +249,91 @@ $$;
 CREATE TRIGGER contacts_delete_attempts BEFORE DELETE ON contacts
 FOR EACH ROW EXECUTE FUNCTION contacts_delete_attempts();
 
--- A contact that becomes (or stops being) completed or exhausted counts in the bucket where its
--- last attempt ended: the attempt that finished it (step 6 writes the attempt first).
-CREATE FUNCTION contacts_timeline_on_status() RETURNS trigger LANGUAGE plpgsql AS $$
+-- (With schema.sql's contacts_timeline_on_status: a contact that becomes, or stops being,
+-- completed or exhausted counts in the bucket where its last attempt ended, the attempt that
+-- finished it; step 6 writes the attempt first.)
+CREATE FUNCTION contacts_counted_on_status() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    WITH moved AS MATERIALIZED (
+        SELECT n.seq, n.organization_id, coalesce(n.campaign_id, '') AS scope, o.status AS was,
+               n.status AS now
+        FROM old_rows o JOIN new_rows n ON n.seq = o.seq
+        WHERE o.status <> n.status),
+    calls AS (
+        UPDATE organizations SET active_calls = active_calls + d.delta
+        FROM (SELECT organization_id,
+                     sum((now IN ('locked', 'in_progress'))::int
+                         - (was IN ('locked', 'in_progress'))::int) AS delta
+              FROM moved GROUP BY 1) d
+        WHERE id = d.organization_id AND d.delta <> 0),
+    counted AS (
+        UPDATE contact_counts c SET
+            pending     = c.pending     + d.pending,
+            locked      = c.locked      + d.locked,
+            in_progress = c.in_progress + d.in_progress,
+            completed   = c.completed   + d.completed,
+            exhausted   = c.exhausted   + d.exhausted
+        FROM (SELECT organization_id, scope,
+                     sum((now = 'pending')::int     - (was = 'pending')::int)     AS pending,
+                     sum((now = 'locked')::int      - (was = 'locked')::int)      AS locked,
+                     sum((now = 'in_progress')::int - (was = 'in_progress')::int) AS in_progress,
+                     sum((now = 'completed')::int   - (was = 'completed')::int)   AS completed,
+                     sum((now = 'exhausted')::int   - (was = 'exhausted')::int)   AS exhausted
+              FROM moved GROUP BY 1, 2) d
+        WHERE c.organization_id = d.organization_id AND c.scope = d.scope)
     INSERT INTO timeline_counts (organization_id, scope, span, start, completed, exhausted)
-    SELECT NEW.organization_id, coalesce(NEW.campaign_id, ''), s.span,
+    SELECT m.organization_id, m.scope, s.span,
            floor(extract(epoch FROM a.ended_at::timestamptz))::bigint / 60 / s.span * s.span,
-           (NEW.status = 'completed')::int - (OLD.status = 'completed')::int,
-           (NEW.status = 'exhausted')::int - (OLD.status = 'exhausted')::int
-    FROM (SELECT ended_at FROM attempts WHERE contact_seq = NEW.seq
-          ORDER BY started_at DESC LIMIT 1) a,
+           sum((m.now = 'completed')::int - (m.was = 'completed')::int),
+           sum((m.now = 'exhausted')::int - (m.was = 'exhausted')::int)
+    FROM moved m
+         CROSS JOIN LATERAL (SELECT ended_at FROM attempts WHERE contact_seq = m.seq
+                             ORDER BY started_at DESC LIMIT 1) a,
          (SELECT 1 AS span UNION ALL SELECT 60) s
-    WHERE a.ended_at IS NOT NULL
+    WHERE (m.was IN ('completed', 'exhausted') OR m.now IN ('completed', 'exhausted'))
+      AND a.ended_at IS NOT NULL
+    GROUP BY 1, 2, 3, 4
     ON CONFLICT (organization_id, scope, span, start) DO UPDATE SET
         completed = timeline_counts.completed + excluded.completed,
         exhausted = timeline_counts.exhausted + excluded.exhausted;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER contacts_timeline_on_status AFTER UPDATE OF status ON contacts
-FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
-     AND (OLD.status IN ('completed', 'exhausted') OR NEW.status IN ('completed', 'exhausted')))
-EXECUTE FUNCTION contacts_timeline_on_status();
+CREATE TRIGGER contacts_counted_on_status AFTER UPDATE ON contacts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION contacts_counted_on_status();
 
+
+-- (With the attempts' count in contact_counts: schema.sql's attempts_counted_on_insert.)
 CREATE FUNCTION attempts_timeline_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO timeline_counts (organization_id, scope, span, start, started)
-    SELECT c.organization_id, coalesce(c.campaign_id, ''), s.span,
-           floor(extract(epoch FROM NEW.started_at::timestamptz))::bigint / 60 / s.span * s.span, 1
-    FROM contacts c, (SELECT 1 AS span UNION ALL SELECT 60) s
-    WHERE c.seq = NEW.contact_seq
-    ON CONFLICT (organization_id, scope, span, start) DO UPDATE SET
-        started = timeline_counts.started + excluded.started;
+    WITH added AS MATERIALIZED (
+        SELECT c.organization_id, coalesce(c.campaign_id, '') AS scope, n.started_at,
+               n.ended_at, n.outcome
+        FROM new_rows n JOIN contacts c ON c.seq = n.contact_seq),
+    counted AS (
+        UPDATE contact_counts c SET attempts = c.attempts + d.added
+        FROM (SELECT organization_id, scope, count(*) AS added FROM added GROUP BY 1, 2) d
+        WHERE c.organization_id = d.organization_id AND c.scope = d.scope)
     INSERT INTO timeline_counts
-        (organization_id, scope, span, start, answered, voicemail, no_answer, busy, failed)
-    SELECT c.organization_id, coalesce(c.campaign_id, ''), s.span,
-           floor(extract(epoch FROM NEW.ended_at::timestamptz))::bigint / 60 / s.span * s.span,
-           (NEW.outcome = 'answered')::int, (NEW.outcome = 'voicemail')::int,
-           (NEW.outcome = 'no_answer')::int, (NEW.outcome = 'busy')::int,
-           (NEW.outcome = 'failed')::int
-    FROM contacts c, (SELECT 1 AS span UNION ALL SELECT 60) s
-    WHERE c.seq = NEW.contact_seq AND NEW.ended_at IS NOT NULL AND NEW.outcome IS NOT NULL
+        (organization_id, scope, span, start, started, answered, voicemail, no_answer, busy, failed)
+    SELECT organization_id, scope, span, start, sum(started), sum(answered), sum(voicemail),
+           sum(no_answer), sum(busy), sum(failed)
+    FROM (SELECT organization_id, scope, s.span,
+                 floor(extract(epoch FROM started_at::timestamptz))::bigint / 60 / s.span * s.span
+                     AS start,
+                 1 AS started, 0 AS answered, 0 AS voicemail, 0 AS no_answer, 0 AS busy, 0 AS failed
+          FROM added, (SELECT 1 AS span UNION ALL SELECT 60) s
+          UNION ALL
+          SELECT organization_id, scope, s.span,
+                 floor(extract(epoch FROM ended_at::timestamptz))::bigint / 60 / s.span * s.span,
+                 0, (outcome = 'answered')::int, (outcome = 'voicemail')::int,
+                 (outcome = 'no_answer')::int, (outcome = 'busy')::int, (outcome = 'failed')::int
+          FROM added, (SELECT 1 AS span UNION ALL SELECT 60) s
+          WHERE ended_at IS NOT NULL AND outcome IS NOT NULL) t
+    GROUP BY 1, 2, 3, 4
     ON CONFLICT (organization_id, scope, span, start) DO UPDATE SET
+        started = timeline_counts.started + excluded.started,
         answered = timeline_counts.answered + excluded.answered,
         voicemail = timeline_counts.voicemail + excluded.voicemail,
         no_answer = timeline_counts.no_answer + excluded.no_answer,
@@ -326,7 +343,8 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER attempts_timeline_on_insert AFTER INSERT ON attempts
-FOR EACH ROW EXECUTE FUNCTION attempts_timeline_on_insert();
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION attempts_timeline_on_insert();
 
 -- A removed attempt (a stale claim, a webhook not delivered, a deleted contact) leaves the
 -- timeline with it.
@@ -360,67 +378,57 @@ $$;
 CREATE TRIGGER attempts_timeline_on_delete AFTER DELETE ON attempts
 FOR EACH ROW EXECUTE FUNCTION attempts_timeline_on_delete();
 
--- An attempt that ends (or whose end is rewritten) moves its outcome into the end's bucket.
+-- An attempt that ends (or whose end is rewritten) moves its outcome into the end's bucket; one
+-- whose start is rewritten (never by campaignd itself; kept exact all the same) moves its start.
+-- (schema.sql's attempts_timeline_on_end and attempts_timeline_on_restart.) The changes are summed
+-- per bucket first: PostgreSQL refuses an upsert that hits the same row twice.
 CREATE FUNCTION attempts_timeline_on_end() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    WITH changed AS MATERIALIZED (
+        SELECT c.organization_id, coalesce(c.campaign_id, '') AS scope,
+               o.started_at AS old_start, n.started_at AS new_start,
+               o.outcome IS DISTINCT FROM n.outcome OR o.ended_at IS DISTINCT FROM n.ended_at
+                   AS end_moved,
+               o.ended_at AS old_end, o.outcome AS old_outcome,
+               n.ended_at AS new_end, n.outcome AS new_outcome
+        FROM old_rows o JOIN new_rows n ON n.id = o.id JOIN contacts c ON c.seq = n.contact_seq
+        WHERE o.outcome IS DISTINCT FROM n.outcome OR o.ended_at IS DISTINCT FROM n.ended_at
+           OR o.started_at IS DISTINCT FROM n.started_at),
+    moves (organization_id, scope, at, sign, started, outcome) AS (
+        SELECT organization_id, scope, old_end, -1, 0, old_outcome FROM changed
+        WHERE end_moved AND old_end IS NOT NULL AND old_outcome IS NOT NULL
+        UNION ALL
+        SELECT organization_id, scope, new_end, 1, 0, new_outcome FROM changed
+        WHERE end_moved AND new_end IS NOT NULL AND new_outcome IS NOT NULL
+        UNION ALL
+        SELECT organization_id, scope, old_start, -1, 1, '' FROM changed
+        WHERE old_start IS DISTINCT FROM new_start
+        UNION ALL
+        SELECT organization_id, scope, new_start, 1, 1, '' FROM changed
+        WHERE old_start IS DISTINCT FROM new_start)
     INSERT INTO timeline_counts
-        (organization_id, scope, span, start, answered, voicemail, no_answer, busy, failed)
-    SELECT c.organization_id, coalesce(c.campaign_id, ''), s.span,
-           floor(extract(epoch FROM OLD.ended_at::timestamptz))::bigint / 60 / s.span * s.span,
-           -(OLD.outcome = 'answered')::int, -(OLD.outcome = 'voicemail')::int,
-           -(OLD.outcome = 'no_answer')::int, -(OLD.outcome = 'busy')::int,
-           -(OLD.outcome = 'failed')::int
-    FROM contacts c, (SELECT 1 AS span UNION ALL SELECT 60) s
-    WHERE c.seq = OLD.contact_seq AND OLD.ended_at IS NOT NULL AND OLD.outcome IS NOT NULL
-    ON CONFLICT (organization_id, scope, span, start) DO UPDATE SET
-        answered = timeline_counts.answered + excluded.answered,
-        voicemail = timeline_counts.voicemail + excluded.voicemail,
-        no_answer = timeline_counts.no_answer + excluded.no_answer,
-        busy = timeline_counts.busy + excluded.busy,
-        failed = timeline_counts.failed + excluded.failed;
-    INSERT INTO timeline_counts
-        (organization_id, scope, span, start, answered, voicemail, no_answer, busy, failed)
-    SELECT c.organization_id, coalesce(c.campaign_id, ''), s.span,
-           floor(extract(epoch FROM NEW.ended_at::timestamptz))::bigint / 60 / s.span * s.span,
-           (NEW.outcome = 'answered')::int, (NEW.outcome = 'voicemail')::int,
-           (NEW.outcome = 'no_answer')::int, (NEW.outcome = 'busy')::int,
-           (NEW.outcome = 'failed')::int
-    FROM contacts c, (SELECT 1 AS span UNION ALL SELECT 60) s
-    WHERE c.seq = NEW.contact_seq AND NEW.ended_at IS NOT NULL AND NEW.outcome IS NOT NULL
-    ON CONFLICT (organization_id, scope, span, start) DO UPDATE SET
-        answered = timeline_counts.answered + excluded.answered,
-        voicemail = timeline_counts.voicemail + excluded.voicemail,
-        no_answer = timeline_counts.no_answer + excluded.no_answer,
-        busy = timeline_counts.busy + excluded.busy,
-        failed = timeline_counts.failed + excluded.failed;
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER attempts_timeline_on_end AFTER UPDATE OF outcome, ended_at ON attempts
-FOR EACH ROW WHEN (OLD.outcome IS DISTINCT FROM NEW.outcome OR OLD.ended_at IS DISTINCT FROM NEW.ended_at)
-EXECUTE FUNCTION attempts_timeline_on_end();
-
--- An attempt's start rewritten (never by campaignd itself; kept exact all the same).
--- The old and new start are summed per bucket first: PostgreSQL refuses an upsert that hits the
--- same row twice (both in one minute or one hour), where SQLite applies -1 then +1.
-CREATE FUNCTION attempts_timeline_on_restart() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO timeline_counts (organization_id, scope, span, start, started)
-    SELECT c.organization_id, coalesce(c.campaign_id, ''), s.span,
-           floor(extract(epoch FROM t.at::timestamptz))::bigint / 60 / s.span * s.span,
-           sum(t.delta)
-    FROM contacts c, (SELECT 1 AS span UNION ALL SELECT 60) s,
-         (SELECT OLD.started_at AS at, -1 AS delta UNION ALL SELECT NEW.started_at, 1) t
-    WHERE c.seq = NEW.contact_seq
+        (organization_id, scope, span, start, started, answered, voicemail, no_answer, busy, failed)
+    SELECT organization_id, scope, s.span,
+           floor(extract(epoch FROM at::timestamptz))::bigint / 60 / s.span * s.span,
+           sum(sign * started),
+           sum(sign * (outcome = 'answered')::int), sum(sign * (outcome = 'voicemail')::int),
+           sum(sign * (outcome = 'no_answer')::int), sum(sign * (outcome = 'busy')::int),
+           sum(sign * (outcome = 'failed')::int)
+    FROM moves, (SELECT 1 AS span UNION ALL SELECT 60) s
     GROUP BY 1, 2, 3, 4
     ON CONFLICT (organization_id, scope, span, start) DO UPDATE SET
-        started = timeline_counts.started + excluded.started;
+        started = timeline_counts.started + excluded.started,
+        answered = timeline_counts.answered + excluded.answered,
+        voicemail = timeline_counts.voicemail + excluded.voicemail,
+        no_answer = timeline_counts.no_answer + excluded.no_answer,
+        busy = timeline_counts.busy + excluded.busy,
+        failed = timeline_counts.failed + excluded.failed;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER attempts_timeline_on_restart AFTER UPDATE OF started_at ON attempts
-FOR EACH ROW WHEN (OLD.started_at IS DISTINCT FROM NEW.started_at)
-EXECUTE FUNCTION attempts_timeline_on_restart();
+CREATE TRIGGER attempts_timeline_on_end AFTER UPDATE ON attempts
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION attempts_timeline_on_end();
 
 -- PostgreSQL only: the dialer's lease (src/store/lease.rs). One row: the node that dials, until
 -- when (the database's clock).
