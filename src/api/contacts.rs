@@ -9,8 +9,9 @@ use crate::domain::json::{MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH, compact};
 use crate::domain::phone::{self, E164, Region};
 use crate::domain::status::ContactStatus;
 use crate::import;
-use crate::store::contacts::{self as store, ContactWrite, ImportMode, PageStart, Scope, Target};
-use crate::store::{StoreError, campaigns, orgs};
+use crate::store::StoreError;
+use crate::store::campaigns::{self, CampaignStats};
+use crate::store::contacts::{self as store, ContactWrite, ImportMode, PageStart, Target};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -421,32 +422,31 @@ pub async fn delete(ctx: Ctx<'_>, id: &str, contact: &str) -> ApiResult<warp::re
 
 pub async fn stats(ctx: Ctx<'_>, id: &str) -> ApiResult<warp::reply::Response> {
     let (org, id) = (ctx.org(), id.to_string());
-    let stats = ctx
+    let found = ctx
         .app
         .store
-        .read(move |conn| {
-            let Some(campaign) = campaigns::resolve(conn, &org, &id)? else {
-                return Ok(Err(CAMPAIGN_NOT_FOUND));
-            };
-            let counts = store::counts(conn, &Scope { org: org.clone(), campaign_id: Some(campaign.id.clone()) })?;
-            let (limit, active_calls) = orgs::concurrency(conn, &org)?;
-            Ok(Ok(json!({
-                "campaign_id": campaign.id,
-                "status": campaign.status.as_str(),
-                "contacts": {
-                    "total": counts.total(),
-                    "pending": counts.pending,
-                    "in_progress": counts.locked + counts.in_progress,
-                    "completed": counts.completed,
-                    "exhausted": counts.exhausted,
-                },
-                "attempts": {"total": counts.attempts, "average_per_contact": average(counts.attempts, counts.total())},
-                "active_calls": active_calls,
-                "concurrency_limit": limit,
-            })))
-        })
-        .await??;
-    ok(&stats)
+        .read(move |conn| campaigns::stats(conn, &org, &id))
+        .await?;
+    let CampaignStats {
+        campaign,
+        counts,
+        concurrency_limit,
+        active_calls,
+    } = found.ok_or(CAMPAIGN_NOT_FOUND)?;
+    ok(&json!({
+        "campaign_id": campaign.id,
+        "status": campaign.status.as_str(),
+        "contacts": {
+            "total": counts.total(),
+            "pending": counts.pending,
+            "in_progress": counts.locked + counts.in_progress,
+            "completed": counts.completed,
+            "exhausted": counts.exhausted,
+        },
+        "attempts": {"total": counts.attempts, "average_per_contact": average(counts.attempts, counts.total())},
+        "active_calls": active_calls,
+        "concurrency_limit": concurrency_limit,
+    }))
 }
 
 /// `attempts / contacts` to two decimals, ties to even on the exact binary value as Python's

@@ -1,6 +1,7 @@
 //! Campaigns: rows, addressing by id or external_id, conditional lifecycle updates, keyset lists.
 
 use super::args;
+use super::contacts::Counts;
 use super::db::{Db, Row};
 use super::{Cursor, StoreError, StoreResult, page};
 use crate::domain::ids::{new_id, parse_uuid};
@@ -82,6 +83,56 @@ pub fn resolve(conn: &Db, org: &str, id_or_external: &str) -> StoreResult<Option
         return Ok(Some(campaign));
     }
     by_external_id(conn, org, id_or_external)
+}
+
+/// A campaign with its contacts' counters and its organisation's calls: the stats route's reads.
+#[derive(Clone, Debug)]
+pub struct CampaignStats {
+    pub campaign: Campaign,
+    pub counts: Counts,
+    pub concurrency_limit: i64,
+    pub active_calls: i64,
+}
+
+/// `resolve`, with the campaign's counters and its organisation's calls read in the same
+/// statement (on PostgreSQL each statement is a round trip: three made the route half as fast).
+pub fn stats(conn: &Db, org: &str, id_or_external: &str) -> StoreResult<Option<CampaignStats>> {
+    let by = |column: &str, value: &str| {
+        let campaign: Vec<String> = COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+        conn.query_opt(
+            &format!(
+                "SELECT {}, ifnull(n.pending, 0), ifnull(n.locked, 0), ifnull(n.in_progress, 0),
+                        ifnull(n.completed, 0), ifnull(n.exhausted, 0), ifnull(n.attempts, 0),
+                        o.concurrency_limit, o.active_calls
+                 FROM campaigns c JOIN organizations o ON o.id = c.organization_id
+                 LEFT JOIN contact_counts n ON n.organization_id = c.organization_id AND n.scope = c.id
+                 WHERE c.organization_id = ?1 AND c.{column} = ?2",
+                campaign.join(", ")
+            ),
+            args![org, value],
+            |r| {
+                Ok(CampaignStats {
+                    campaign: from_row(r)?,
+                    counts: Counts {
+                        pending: r.get(9)?,
+                        locked: r.get(10)?,
+                        in_progress: r.get(11)?,
+                        completed: r.get(12)?,
+                        exhausted: r.get(13)?,
+                        attempts: r.get(14)?,
+                    },
+                    concurrency_limit: r.get(15)?,
+                    active_calls: r.get(16)?,
+                })
+            },
+        )
+    };
+    if let Some(id) = parse_uuid(id_or_external)
+        && let Some(found) = by("id", &id)?
+    {
+        return Ok(Some(found));
+    }
+    by("external_id", id_or_external)
 }
 
 /// 409 when another campaign of the organisation already has `f.external_id`. Checked before the
