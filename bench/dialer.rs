@@ -19,6 +19,7 @@ mod setup;
 
 use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
+use campaignd::domain::ids::{CampaignId, OrgId};
 use campaignd::domain::schedule::{TimeWindow, parse_day};
 use campaignd::store::configurations;
 use campaignd::store::contacts::{self, ContactWrite, Scope};
@@ -30,6 +31,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 const ORG: &str = "bench";
+
+/// `ORG` as an id.
+fn org() -> OrgId {
+    OrgId::parse(ORG).expect("a valid organisation id")
+}
 /// Ten zones inside 09:00–17:00 at 12:00 UTC, ten outside.
 const ZONES: [&str; 20] = [
     "UTC",
@@ -85,13 +91,13 @@ async fn fill(
     campaigns: u64,
     per_campaign: u64,
     now: Timestamp,
-) -> Vec<String> {
+) -> Vec<CampaignId> {
     let now_text = campaignd::domain::time::format(now);
     let ids = store
         .write(move |conn| {
-            orgs::create(conn, ORG, "bench", &now_text)?;
-            orgs::set_concurrency_limit(conn, ORG, 10_000)?;
-            let config = configurations::create(conn, ORG, &configuration(windows), &now_text)?;
+            orgs::create(conn, &org(), "bench", &now_text)?;
+            orgs::set_concurrency_limit(conn, &org(), 10_000)?;
+            let config = configurations::create(conn, &org(), &configuration(windows), &now_text)?;
             let mut ids = Vec::new();
             for i in 0..campaigns {
                 let f = campaigns::CampaignFields {
@@ -100,7 +106,7 @@ async fn fill(
                     priority: 0,
                     configuration_id: config.id.clone(),
                 };
-                ids.push(campaigns::create(conn, ORG, &f, &now_text)?.id);
+                ids.push(campaigns::create(conn, &org(), &f, &now_text)?.id);
             }
             Ok(ids)
         })
@@ -118,7 +124,7 @@ async fn fill(
                 .collect();
             left -= batch.len() as u64;
             let scope = Scope {
-                org: ORG.into(),
+                org: org(),
                 campaign_id: Some(id.clone()),
             };
             store
@@ -309,7 +315,7 @@ async fn sustained(secs: u64) {
                     })
                     .collect();
                 let scope = Scope {
-                    org: ORG.into(),
+                    org: org(),
                     campaign_id: Some(upsert_campaign.clone()),
                 };
                 let t = Instant::now();
@@ -328,7 +334,7 @@ async fn sustained(secs: u64) {
             let mut latencies = Vec::new();
             while !done.load(Ordering::Relaxed) {
                 let scope = Scope {
-                    org: ORG.into(),
+                    org: org(),
                     campaign_id: Some(id.clone()),
                 };
                 let t = Instant::now();

@@ -6,6 +6,7 @@ use crate::setup::{always, arg, configuration, number, us_number};
 use campaignd::dialer;
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
+use campaignd::domain::ids::{CampaignId, OrgId};
 use campaignd::domain::scope::Scopes;
 use campaignd::store::configurations::{self, ConfigurationFields};
 use campaignd::store::contacts::{self, ContactWrite, Scope};
@@ -15,6 +16,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub const ORG: &str = "bench";
+
+/// `ORG` as an id.
+pub fn org() -> OrgId {
+    OrgId::parse(ORG).expect("a valid organisation id")
+}
 
 /// `--contacts`, `--secs`, `--synchronous` (full unless `normal`).
 pub struct Flags {
@@ -43,10 +49,10 @@ pub async fn fill(store: &Store, n: u64) -> (String, String) {
     let api_key = key.to_string();
     let campaign = store
         .write(move |conn| {
-            orgs::create(conn, ORG, "bench", &now_text)?;
-            orgs::set_concurrency_limit(conn, ORG, 10_000)?;
+            orgs::create(conn, &org(), "bench", &now_text)?;
+            orgs::set_concurrency_limit(conn, &org(), 10_000)?;
             let new = credentials::NewKey {
-                organization_id: ORG,
+                organization_id: &org(),
                 name: "bench",
                 scopes: Scopes::ALL,
                 expires_at: None,
@@ -58,14 +64,14 @@ pub async fn fill(store: &Store, n: u64) -> (String, String) {
                 agent_number: Some("+16502539999".into()),
                 ..configuration(always())
             };
-            let config = configurations::create(conn, ORG, &fields, &now_text)?;
+            let config = configurations::create(conn, &org(), &fields, &now_text)?;
             let f = campaigns::CampaignFields {
                 name: "placer".into(),
                 external_id: None,
                 priority: 0,
                 configuration_id: config.id,
             };
-            Ok(campaigns::create(conn, ORG, &f, &now_text)?.id)
+            Ok(campaigns::create(conn, &org(), &f, &now_text)?.id)
         })
         .await
         .unwrap();
@@ -80,7 +86,7 @@ pub async fn fill(store: &Store, n: u64) -> (String, String) {
             .collect();
         left -= batch.len() as u64;
         let scope = Scope {
-            org: ORG.into(),
+            org: org(),
             campaign_id: Some(campaign.clone()),
         };
         store
@@ -88,7 +94,7 @@ pub async fn fill(store: &Store, n: u64) -> (String, String) {
             .await
             .unwrap();
     }
-    (campaign, api_key)
+    (campaign.to_string(), api_key)
 }
 
 /// Opens a fresh database of `flags.contacts` pending contacts: (store, campaign, key, its
@@ -141,8 +147,8 @@ pub async fn run(
     while start.elapsed() < Duration::from_secs(flags.secs) {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let scope = Scope {
-            org: ORG.into(),
-            campaign_id: Some(campaign.to_string()),
+            org: org(),
+            campaign_id: Some(CampaignId::parse(campaign).expect("a campaign id")),
         };
         completed = store
             .read(move |conn| Ok(contacts::counts(conn, &scope)?.completed))

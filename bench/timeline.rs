@@ -15,6 +15,7 @@ mod setup;
 
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
+use campaignd::domain::ids::{CampaignId, OrgId};
 use campaignd::domain::scope::Scopes;
 use campaignd::domain::time;
 use campaignd::store::configurations;
@@ -25,22 +26,28 @@ use setup::{always, configuration, number, us_number};
 use std::time::{Duration, Instant};
 
 const ORG: &str = "bench";
+
+/// `ORG` as an id.
+fn org() -> OrgId {
+    OrgId::parse(ORG).expect("a valid organisation id")
+}
 const DAYS: i64 = 30;
 
 /// The campaign, its contacts and `attempts` ended attempts over `DAYS` days from `start`.
-async fn fill(store: &Store, attempts: u64, start: Timestamp) -> String {
+async fn fill(store: &Store, attempts: u64, start: Timestamp) -> CampaignId {
     let start_text = time::format(start);
     let campaign = store
         .write(move |conn| {
-            orgs::create(conn, ORG, "bench", &start_text)?;
-            let config = configurations::create(conn, ORG, &configuration(always()), &start_text)?;
+            orgs::create(conn, &org(), "bench", &start_text)?;
+            let config =
+                configurations::create(conn, &org(), &configuration(always()), &start_text)?;
             let f = campaigns::CampaignFields {
                 name: "one million attempts".into(),
                 external_id: None,
                 priority: 0,
                 configuration_id: config.id,
             };
-            Ok(campaigns::create(conn, ORG, &f, &start_text)?.id)
+            Ok(campaigns::create(conn, &org(), &f, &start_text)?.id)
         })
         .await
         .unwrap();
@@ -57,7 +64,7 @@ async fn fill(store: &Store, attempts: u64, start: Timestamp) -> String {
             .collect();
         n += batch.len() as u64;
         let scope = Scope {
-            org: ORG.into(),
+            org: org(),
             campaign_id: Some(campaign.clone()),
         };
         store
@@ -245,7 +252,7 @@ async fn main() {
     store
         .write(move |conn| {
             let new = credentials::NewKey {
-                organization_id: ORG,
+                organization_id: &org(),
                 name: "bench",
                 scopes: Scopes::ALL,
                 expires_at: None,

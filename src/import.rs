@@ -272,7 +272,7 @@ pub fn items(csv: &Csv, region: Option<Region>) -> (Vec<(u64, ContactWrite)>, Ve
                     Ok(_) => {}
                     Err(msg) => refuse(msg),
                 },
-                Column::Id => match crate::domain::ids::parse_uuid(cell.trim()) {
+                Column::Id => match crate::domain::ids::ContactId::parse(cell.trim()) {
                     Some(id) => write.id = Some(id),
                     None => refuse(format!("'{cell}' is not a UUID in the 8-4-4-4-12 form")),
                 },

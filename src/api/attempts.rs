@@ -4,8 +4,9 @@
 use super::validate::{Checker, Loc};
 use super::{ApiError, ApiResult, Ctx, Request, ok};
 use crate::domain::attempt::MAX_CONVERSATION_ID;
+use crate::domain::ids::AttemptId;
 use crate::domain::status::Outcome;
-use crate::domain::{ids, time};
+use crate::domain::time;
 use crate::store::StoreError;
 use crate::store::attempts::{self, Report, Reported};
 use jiff::Timestamp;
@@ -27,7 +28,7 @@ pub async fn report_result(
 ) -> ApiResult<warp::reply::Response> {
     let body = request.json().await?;
     let result = read_result(&body)?;
-    let (Some(attempt_id), org) = (ids::parse_uuid(attempt_id), ctx.org()) else {
+    let (Some(attempt_id), org) = (AttemptId::parse(attempt_id), ctx.org()) else {
         return Err(ATTEMPT_NOT_FOUND);
     };
     let clock = ctx.app.clock;

@@ -3,6 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use crate::domain::clock::Clock;
 use crate::domain::credential::Credential;
+use crate::domain::ids::OrgId;
 use crate::domain::scope::{Scope, Scopes};
 use crate::store::Store;
 use crate::store::credentials::{self, Principal};
@@ -21,10 +22,10 @@ pub enum Access {
     Org(&'static [Scope]),
 }
 
-/// The organisation a request acts for (empty for routes that are not organisation-scoped).
+/// The organisation a request acts for (`None` for routes that are not organisation-scoped).
 #[derive(Clone, Debug)]
 pub struct Caller {
-    pub org: String,
+    pub org: Option<OrgId>,
 }
 
 /// Checks the credential, organisation and scope, in the order of docs/api.md §1.2. What a
@@ -39,7 +40,7 @@ pub async fn authorize(
     access: Access,
 ) -> ApiResult<Caller> {
     let required = match access {
-        Access::Public => return Ok(Caller { org: String::new() }),
+        Access::Public => return Ok(Caller { org: None }),
         Access::AnyCredential => None,
         Access::Org(scopes) => Some(scopes),
     };
@@ -53,7 +54,7 @@ pub async fn authorize(
             .read(move |conn| credentials::authenticate(conn, &credential, &clock.now_text()))
             .await?;
         return valid
-            .map(|_| Caller { org: String::new() })
+            .map(|_| Caller { org: None })
             .ok_or(ApiError::Unauthorized("Invalid token"));
     };
     let key = (credential.to_key(), org_header.clone());
@@ -71,7 +72,7 @@ pub async fn authorize(
     if !scopes.allows_any(accepted) {
         return Err(missing_scope(accepted));
     }
-    Ok(Caller { org })
+    Ok(Caller { org: Some(org) })
 }
 
 /// The organisation a credential acts for with the `X-Anyreach-Org` header it came with, and its
@@ -81,7 +82,7 @@ fn resolve(
     credential: &Credential,
     org_header: Option<String>,
     clock: Clock,
-) -> ApiResult<(String, Scopes)> {
+) -> ApiResult<(OrgId, Scopes)> {
     let principal = credentials::authenticate(conn, credential, &clock.now_text())?
         .ok_or(ApiError::Unauthorized("Invalid token"))?;
     match principal {
@@ -91,7 +92,7 @@ fn resolve(
         } => {
             if org_header
                 .as_ref()
-                .is_some_and(|named| *named != organization_id)
+                .is_some_and(|named| *named != organization_id.as_str())
             {
                 let detail = "API key does not belong to this organization";
                 return Err(ApiError::Forbidden(detail.into()));
@@ -102,8 +103,10 @@ fn resolve(
             let org = org_header.ok_or(ApiError::Unauthorized(
                 "Token is missing organization claim",
             ))?;
-            let role = credentials::role(conn, &name, &org)?
-                .ok_or_else(|| ApiError::Forbidden("Not a member of this organization".into()))?;
+            let not_a_member = || ApiError::Forbidden("Not a member of this organization".into());
+            // A header that is not an organisation id names no organisation the user is in.
+            let org = OrgId::parse(&org).ok_or_else(not_a_member)?;
+            let role = credentials::role(conn, &name, &org)?.ok_or_else(not_a_member)?;
             let scopes = scopes.map_or(role.scopes(), |own| own.intersect(role.scopes()));
             Ok((org, scopes))
         }
@@ -127,18 +130,18 @@ pub struct CredentialCache {
 struct CacheEntry {
     at: Instant,
     secret_hash: [u8; 32],
-    resolved: (String, Scopes),
+    resolved: (OrgId, Scopes),
 }
 
 impl CredentialCache {
-    fn get(&self, key: &CacheKey, credential: &Credential) -> Option<(String, Scopes)> {
+    fn get(&self, key: &CacheKey, credential: &Credential) -> Option<(OrgId, Scopes)> {
         let entries = self.entries.lock().expect("never poisoned");
         let entry = entries.get(key)?;
         let fresh = entry.at.elapsed() < CACHE_FOR && credential.matches(&entry.secret_hash);
         fresh.then(|| entry.resolved.clone())
     }
 
-    fn put(&self, key: CacheKey, credential: &Credential, resolved: (String, Scopes)) {
+    fn put(&self, key: CacheKey, credential: &Credential, resolved: (OrgId, Scopes)) {
         let mut entries = self.entries.lock().expect("never poisoned");
         if entries.len() >= CACHE_ENTRIES {
             entries.clear();

@@ -2,6 +2,7 @@
 
 use super::validate::{Checker, Field, Loc};
 use super::{ApiError, ApiResult, Ctx, Request, created, ok};
+use crate::domain::ids::{ConfigurationId, OrgId};
 use crate::domain::status::{CampaignStatus, Lifecycle};
 
 use crate::store::Db;
@@ -140,7 +141,7 @@ pub async fn lifecycle(
 /// The writable fields of a create or PATCH body; absent ones are `None` (a PATCH keeps them).
 struct Patch {
     name: Option<String>,
-    configuration_id: Option<String>,
+    configuration_id: Option<ConfigurationId>,
     external_id: Field<String>,
     priority: Option<i64>,
 }
@@ -245,7 +246,7 @@ pub fn external_id(c: &mut Checker, value: &Value, loc: &Loc) -> Option<String> 
 
 /// 422 at `["body","configuration_id"]` unless the configuration is one of the organisation's
 /// (another organisation's reads as unknown, so nothing about it is revealed).
-fn check_configuration(conn: &Db, org: &str, id: &str) -> StoreResult<ApiResult<()>> {
+fn check_configuration(conn: &Db, org: &OrgId, id: &ConfigurationId) -> StoreResult<ApiResult<()>> {
     if configurations::exists(conn, org, id)? {
         return Ok(Ok(()));
     }

@@ -3,9 +3,10 @@
 use super::validate::{Checker, Field, Loc};
 use super::{ApiError, ApiResult, Ctx, Request, created, no_content, ok};
 use crate::domain::contact;
+use crate::domain::ids::ConfigurationId;
 use crate::domain::phone::{self, Region};
 use crate::domain::schedule::{self, ScheduleOverride, TimeWindow};
-use crate::domain::{ids, time};
+use crate::domain::time;
 use crate::store::configurations::{self as store, ConfigurationFields};
 use serde_json::{Value, json};
 
@@ -48,7 +49,7 @@ pub async fn list(ctx: Ctx<'_>, request: &mut Request) -> ApiResult<warp::reply:
 }
 
 pub async fn get(ctx: Ctx<'_>, id: &str) -> ApiResult<warp::reply::Response> {
-    let id = ids::parse_uuid(id).ok_or(NOT_FOUND)?;
+    let id = ConfigurationId::parse(id).ok_or(NOT_FOUND)?;
     let org = ctx.org();
     let found = ctx
         .app
@@ -63,7 +64,7 @@ pub async fn update(
     id: &str,
     request: &mut Request,
 ) -> ApiResult<warp::reply::Response> {
-    let id = ids::parse_uuid(id).ok_or(NOT_FOUND)?;
+    let id = ConfigurationId::parse(id).ok_or(NOT_FOUND)?;
     let body = request.json().await?;
     let mut check = Checker::default();
     let Some(patch) = check.object(&body, &Loc::body()).cloned() else {
@@ -100,7 +101,7 @@ pub async fn update(
 }
 
 pub async fn delete(ctx: Ctx<'_>, id: &str) -> ApiResult<warp::reply::Response> {
-    let id = ids::parse_uuid(id).ok_or(NOT_FOUND)?;
+    let id = ConfigurationId::parse(id).ok_or(NOT_FOUND)?;
     let org = ctx.org();
     match ctx
         .app

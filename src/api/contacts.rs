@@ -369,7 +369,7 @@ pub async fn list(
         .await;
     let (contacts, total) = match listed {
         Err(StoreError::NotFound) => {
-            let after = Value::String(after.unwrap_or_default());
+            let after = Value::String(after.map(String::from).unwrap_or_default());
             check.value_error(
                 &Loc::query().at("after"),
                 "no contact with this id in this campaign",

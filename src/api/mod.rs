@@ -17,6 +17,7 @@ mod twilio;
 pub mod validate;
 
 use crate::App;
+use crate::domain::ids::OrgId;
 use crate::domain::scope;
 use auth::Access;
 use bytes::{Bytes, BytesMut};
@@ -362,8 +363,12 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub fn org(&self) -> String {
-        self.caller.org.clone()
+    /// The organisation of an organisation-scoped route (`Access::Org`), which `authorize` set.
+    pub fn org(&self) -> OrgId {
+        self.caller
+            .org
+            .clone()
+            .expect("an organisation-scoped route has an organisation")
     }
 }
 

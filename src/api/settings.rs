@@ -2,6 +2,7 @@
 
 use super::validate::{Checker, Loc};
 use super::{ApiError, ApiResult, Ctx, Request, ok};
+use crate::domain::ids::OrgId;
 use crate::domain::time;
 use crate::store::orgs;
 use serde_json::json;
@@ -54,7 +55,7 @@ pub fn timezones() -> warp::reply::Response {
     super::json_response(StatusCode::OK, time::timezone_names())
 }
 
-fn settings_json(org: &str, limit: i64) -> serde_json::Value {
+fn settings_json(org: &OrgId, limit: i64) -> serde_json::Value {
     json!({"organization_id": org, "concurrency_limit": limit})
 }
 

@@ -4,6 +4,7 @@
 
 use super::validate::{Checker, Loc};
 use super::{ApiError, ApiResult, Ctx, Request, ok};
+use crate::domain::ids::CampaignId;
 use crate::domain::status::CampaignStatus;
 use crate::domain::time;
 use crate::domain::timeline::{self as domain, Bucket, MAX_BUCKETS, Range, minute_of};
@@ -84,7 +85,7 @@ fn check_order(check: &mut Checker, from: Timestamp, to: Timestamp) {
 
 /// What the read finds: the scope and its campaign's state, the buckets and the estimate's inputs.
 struct Found {
-    campaign_id: Option<String>,
+    campaign_id: Option<CampaignId>,
     status: Option<CampaignStatus>,
     rules: Option<Rules>,
     range: Range,
@@ -202,7 +203,7 @@ pub async fn get(
 /// The answer, serialised straight from these structs: up to 1,000 buckets, no `Value` tree.
 #[derive(Serialize)]
 struct TimelineOut {
-    campaign_id: Option<String>,
+    campaign_id: Option<CampaignId>,
     bucket: &'static str,
     from: String,
     to: String,

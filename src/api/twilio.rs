@@ -6,6 +6,7 @@
 use super::validate::{Checker, Loc};
 use super::{ApiError, ApiResult, Request, ok};
 use crate::App;
+use crate::domain::ids::AttemptId;
 use crate::domain::twilio::{self, CallProgress, STATUS_PATH};
 use crate::store::attempts::{self, CallEnd};
 use serde_json::{Value, json};
@@ -134,7 +135,7 @@ fn read_callback(params: &[(String, String)]) -> ApiResult<(String, String, Opti
 /// is written, else (Twilio called back before the placer read the `201`) waiting up to
 /// `UNKNOWN_CALL_WAIT` for the placer to learn it — this node's in memory, another node's (on
 /// PostgreSQL) by reading again every `STORED_CALL_POLL`; 404 after that.
-async fn wait_for_call(app: &App, call_sid: &str) -> ApiResult<String> {
+async fn wait_for_call(app: &App, call_sid: &str) -> ApiResult<AttemptId> {
     if let Some(attempt_id) = app.twilio_calls.attempt_of(call_sid) {
         return Ok(attempt_id);
     }

@@ -1,6 +1,7 @@
 //! FastAPI-style validation: read JSON values into typed values, collecting every problem with
 //! its `loc`, so that one 422 answer names every bad field.
 
+use crate::domain::ids::ResourceId;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -316,8 +317,8 @@ impl Checker {
         cursor
     }
 
-    /// A UUID in the 8-4-4-4-12 form, returned canonical.
-    pub fn uuid(&mut self, value: &Value, loc: &Loc) -> Option<String> {
+    /// A resource id: a UUID in the 8-4-4-4-12 form, returned canonical.
+    pub fn uuid<T: ResourceId>(&mut self, value: &Value, loc: &Loc) -> Option<T> {
         let Some(text) = value.as_str() else {
             self.push(
                 "string_type",
@@ -328,7 +329,7 @@ impl Checker {
             );
             return None;
         };
-        let id = crate::domain::ids::parse_uuid(text);
+        let id = T::parse(text);
         if id.is_none() {
             let msg = "Input should be a valid UUID in the 8-4-4-4-12 hyphenated form";
             self.push("uuid_parsing", loc, msg, value, None);

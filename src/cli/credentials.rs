@@ -3,21 +3,22 @@
 use super::{CliError, CliResult, Database, Location, change};
 use crate::config::{KeysCommand, OrgsCommand, TokensCommand, UsersCommand};
 use crate::domain::credential::{Credential, Kind};
+use crate::domain::ids::OrgId;
 use crate::domain::scope::{Role, Scopes};
-use crate::domain::{ids, time};
+use crate::domain::time;
 use crate::store::credentials::{self, NewKey};
 use crate::store::{Db, StoreError, orgs};
 
 pub(super) fn orgs(location: &Location, command: OrgsCommand) -> CliResult<()> {
     match command {
         OrgsCommand::Create { id, name } => {
-            if !ids::is_valid_org_id(&id) {
+            let Some(org) = OrgId::parse(&id) else {
                 return Err(CliError::refused(
                     "an organisation id is 1 to 64 letters, digits, '_' or '-'",
                 ));
-            }
+            };
             change(location, |conn, now| {
-                orgs::create(conn, &id, name.as_deref().unwrap_or(&id), now)
+                orgs::create(conn, &org, name.as_deref().unwrap_or(&id), now)
             })?;
             println!("created organisation {id}");
         }
@@ -44,9 +45,9 @@ pub(super) fn keys(location: &Location, command: KeysCommand) -> CliResult<()> {
                 .map_err(CliError::Refused)?;
             let expires_at = expires_in.as_deref().map(expiry).transpose()?;
             let key = Credential::generate(Kind::ApiKey);
-            change_in_org(location, &org, |conn, now| {
+            change_in_org(location, &org, |conn, org, now| {
                 let new = NewKey {
-                    organization_id: &org,
+                    organization_id: org,
                     name: &name,
                     scopes,
                     expires_at,
@@ -57,7 +58,12 @@ pub(super) fn keys(location: &Location, command: KeysCommand) -> CliResult<()> {
             println!("{key}");
         }
         KeysCommand::List { org } => {
-            let keys = Database::open(location)?.read(|db| credentials::list_keys(db, &org))?;
+            let mut database = Database::open(location)?;
+            // An id that cannot be an organisation's has no keys.
+            let keys = match OrgId::parse(&org) {
+                Some(org) => database.read(|db| credentials::list_keys(db, &org))?,
+                None => Vec::new(),
+            };
             println!("key_id\tname\tscopes\tcreated_at\texpires_at\trevoked_at");
             for key in keys {
                 let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
@@ -97,13 +103,15 @@ pub(super) fn users(location: &Location, command: UsersCommand) -> CliResult<()>
         }
         UsersCommand::AddMember { name, org, role } => {
             let role: Role = role.parse().map_err(CliError::Refused)?;
-            change_in_org(location, &org, |conn, _| {
-                credentials::set_membership(conn, &name, &org, role)
+            change_in_org(location, &org, |conn, org, _| {
+                credentials::set_membership(conn, &name, org, role)
             })?;
             println!("{name} is now {} of {org}", role.as_str());
         }
         UsersCommand::RemoveMember { name, org } => {
             let removed = change(location, |conn, _| {
+                // An id that cannot be an organisation's has no members.
+                let org = OrgId::parse(&org).ok_or(StoreError::NotFound)?;
                 credentials::remove_membership(conn, &name, &org)
             });
             or_refused(removed, || format!("{name} is not a member of {org}"))?;
@@ -147,17 +155,19 @@ pub(super) fn tokens(location: &Location, command: TokensCommand) -> CliResult<(
     Ok(())
 }
 
-/// `change`, refused with a clear line when the organisation does not exist.
+/// `change` in the organisation `org` names, refused with a clear line when there is none.
 fn change_in_org<T>(
     location: &Location,
     org: &str,
-    f: impl FnOnce(&Db, &str) -> Result<T, StoreError>,
+    f: impl FnOnce(&Db, &OrgId, &str) -> Result<T, StoreError>,
 ) -> CliResult<T> {
     let changed = change(location, |conn, now| {
-        if !orgs::exists(conn, org)? {
+        // An id that cannot be an organisation's names none.
+        let id = OrgId::parse(org).ok_or(StoreError::NotFound)?;
+        if !orgs::exists(conn, &id)? {
             return Err(StoreError::NotFound);
         }
-        f(conn, now)
+        f(conn, &id, now)
     });
     or_refused(changed, || {
         format!("no organisation '{org}' (see `campaignd orgs list`)")

@@ -3,6 +3,7 @@
 
 use super::{CliError, CliResult, Database, Location};
 use crate::config::ImportArgs;
+use crate::domain::ids::OrgId;
 use crate::domain::time;
 use crate::import;
 use crate::store::contacts::{self, ImportMode};
@@ -18,7 +19,11 @@ pub(super) fn import(location: &Location, args: ImportArgs) -> CliResult<()> {
     let mut database = Database::open(location)?;
     // The campaign as the API resolves it (UUID, external_id or `default`).
     let target = database
-        .read(|db| contacts::target(db, &args.org, &args.campaign))?
+        .read(|db| match OrgId::parse(&args.org) {
+            Some(org) => contacts::target(db, &org, &args.campaign),
+            // An id that cannot be an organisation's has no campaigns.
+            None => Ok(None),
+        })?
         .ok_or_else(|| {
             CliError::refused(format!(
                 "no campaign '{}' in organisation '{}'",

@@ -124,9 +124,10 @@ async fn bootstrap(store: &Store, config: &ServeConfig) -> CliResult<()> {
     // One write: nodes that start together on one PostgreSQL database create one key.
     let created = store
         .write(move |tx| {
+            let default_org = orgs::default_org();
             let empty = orgs::is_empty(tx)?;
             if empty {
-                orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
+                orgs::create(tx, &default_org, "Default organization", &now)?;
             }
             let key = match &bootstrap_key {
                 Some(key) if credentials::key_exists(tx, &key.id)? => return Ok(None),
@@ -134,11 +135,11 @@ async fn bootstrap(store: &Store, config: &ServeConfig) -> CliResult<()> {
                 None if empty => Credential::generate(Kind::ApiKey),
                 None => return Ok(None),
             };
-            if !orgs::exists(tx, orgs::DEFAULT_ORG)? {
-                orgs::create(tx, orgs::DEFAULT_ORG, "Default organization", &now)?;
+            if !orgs::exists(tx, &default_org)? {
+                orgs::create(tx, &default_org, "Default organization", &now)?;
             }
             let new = NewKey {
-                organization_id: orgs::DEFAULT_ORG,
+                organization_id: &default_org,
                 name: "bootstrap",
                 scopes: Scopes::ALL,
                 expires_at: None,

@@ -12,6 +12,7 @@ pub mod webhook;
 
 use crate::domain::attempt::Call;
 use crate::domain::clock::Clock;
+use crate::domain::ids::AttemptId;
 use crate::domain::status::Outcome;
 use crate::store::Db;
 use crate::store::configurations::RulesCache;
@@ -107,11 +108,11 @@ pub trait Placer: Send + Sync + 'static {
 #[derive(Clone, Debug)]
 pub enum Event {
     Placed {
-        attempt_id: String,
+        attempt_id: AttemptId,
         placement: Placement,
     },
     Ended {
-        attempt_id: String,
+        attempt_id: AttemptId,
         outcome: Outcome,
         ended_at: Timestamp,
         conversation_id: Option<String>,
@@ -352,7 +353,7 @@ async fn write_events_in(
 /// A call that ended before its placement was written (a short simulated one) needs only its
 /// end written: the end carries the conversation id.
 fn without_placed_before_their_end(events: Vec<Event>) -> Vec<Event> {
-    let ended: std::collections::HashSet<String> = events
+    let ended: std::collections::HashSet<AttemptId> = events
         .iter()
         .filter_map(|event| match event {
             Event::Ended { attempt_id, .. } => Some(attempt_id.clone()),

@@ -6,13 +6,14 @@
 //! slots, it keeps the mix of calls up proportional however calls happen to end between passes.
 //! Pure, so it is property-tested.
 
+use crate::domain::ids::OrgId;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// An organisation's claim on the free slots.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Demand {
-    pub org: String,
+    pub org: OrgId,
     /// Its `concurrency_limit`: the weight of its fair share.
     pub limit: u64,
     /// Its calls up now (contacts `locked` or `in_progress`).
@@ -36,11 +37,11 @@ pub fn share(global: u64, free: u64, demands: &[Demand]) -> Vec<u64> {
     let deficit = |d: &Demand, calls: u64| {
         i128::from(global) * i128::from(d.limit) - weight * i128::from(calls)
     };
-    let mut heap: BinaryHeap<(i128, Reverse<&str>, usize)> = demands
+    let mut heap: BinaryHeap<(i128, Reverse<&OrgId>, usize)> = demands
         .iter()
         .enumerate()
         .filter(|(_, d)| wanting(d))
-        .map(|(i, d)| (deficit(d, d.up), Reverse(d.org.as_str()), i))
+        .map(|(i, d)| (deficit(d, d.up), Reverse(&d.org), i))
         .collect();
     let mut left = free;
     while left > 0 {
@@ -62,7 +63,7 @@ mod tests {
 
     fn demand(org: &str, limit: u64, up: u64, want: u64) -> Demand {
         Demand {
-            org: org.into(),
+            org: OrgId::parse(org).expect("a valid organisation id"),
             limit,
             up,
             want,
@@ -175,7 +176,7 @@ mod tests {
             let demands: Vec<Demand> = idle
                 .iter()
                 .zip(&up)
-                .map(|(d, &up)| demand(&d.org, d.limit, up, u64::MAX / 4))
+                .map(|(d, &up)| demand(d.org.as_str(), d.limit, up, u64::MAX / 4))
                 .collect();
             let free = global - up.iter().sum::<u64>();
             let given = share(global, free, &demands);

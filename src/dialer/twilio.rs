@@ -8,6 +8,7 @@ use super::outbound::{self, SetupError, Throttle, UrlError};
 use super::{Placement, Placer, Placing};
 use crate::domain::attempt::{Call, MAX_CONVERSATION_ID};
 use crate::domain::clock::Clock;
+use crate::domain::ids::AttemptId;
 use crate::domain::status::Outcome;
 use crate::domain::twilio::{STATUS_PATH, Secret};
 use serde::Deserialize;
@@ -43,14 +44,14 @@ struct NewCallsInner {
 
 enum Slot {
     /// The call's attempt.
-    Known(String),
+    Known(AttemptId),
     /// Callbacks waiting for the `201` that names this call.
-    Awaited(Vec<oneshot::Sender<String>>),
+    Awaited(Vec<oneshot::Sender<AttemptId>>),
 }
 
 impl NewCalls {
     /// Twilio created the call `sid` for `attempt_id`: wakes the callbacks that wait for it.
-    pub fn created(&self, sid: &str, attempt_id: &str) {
+    pub fn created(&self, sid: &str, attempt_id: &AttemptId) {
         let mut inner = self.inner.lock().expect("new calls");
         let now = Instant::now();
         while let Some((at, _)) = inner.order.front() {
@@ -62,17 +63,17 @@ impl NewCalls {
                 inner.calls.remove(&old);
             }
         }
-        let known = Slot::Known(attempt_id.to_string());
+        let known = Slot::Known(attempt_id.clone());
         if let Some(Slot::Awaited(waiting)) = inner.calls.insert(sid.to_string(), known) {
             for waiter in waiting {
-                let _ = waiter.send(attempt_id.to_string());
+                let _ = waiter.send(attempt_id.clone());
             }
         }
         inner.order.push_back((now, sid.to_string()));
     }
 
     /// The attempt of a call created lately, if known now.
-    pub fn attempt_of(&self, sid: &str) -> Option<String> {
+    pub fn attempt_of(&self, sid: &str) -> Option<AttemptId> {
         match self.inner.lock().expect("new calls").calls.get(sid) {
             Some(Slot::Known(attempt_id)) => Some(attempt_id.clone()),
             _ => None,
@@ -80,7 +81,7 @@ impl NewCalls {
     }
 
     /// The attempt of the call `sid`, waiting up to `wait` for Twilio's `201` naming it.
-    pub async fn wait_for(&self, sid: &str, wait: Duration) -> Option<String> {
+    pub async fn wait_for(&self, sid: &str, wait: Duration) -> Option<AttemptId> {
         let (waiter, answer) = oneshot::channel();
         {
             let mut inner = self.inner.lock().expect("new calls");
@@ -285,10 +286,10 @@ impl Twilio {
                 let mut url = url.clone();
                 {
                     let mut query = url.query_pairs_mut();
-                    query.append_pair("attempt_id", &call.attempt_id);
-                    query.append_pair("contact_id", &call.contact_id);
+                    query.append_pair("attempt_id", call.attempt_id.as_str());
+                    query.append_pair("contact_id", call.contact_id.as_str());
                     if let Some(campaign_id) = &call.campaign_id {
-                        query.append_pair("campaign_id", campaign_id);
+                        query.append_pair("campaign_id", campaign_id.as_str());
                     }
                 }
                 form.push(("Url", url.to_string()));

@@ -143,7 +143,7 @@ impl Webhook {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let signature = self.secret.sign(&call.attempt_id, timestamp, &body);
+        let signature = self.secret.sign(call.attempt_id.as_str(), timestamp, &body);
         (body, timestamp, signature)
     }
 
@@ -159,7 +159,7 @@ impl Webhook {
             .client
             .post(self.url.clone())
             .header("content-type", "application/json")
-            .header("webhook-id", &call.attempt_id)
+            .header("webhook-id", call.attempt_id.as_str())
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
             .body(body)

@@ -2,6 +2,7 @@
 //! step 6 that decides where a contact goes after an attempt. Pure: the store applies it, the
 //! dialer and the API trigger it.
 
+use crate::domain::ids::{AttemptId, CampaignId, ContactId, OrgId};
 use crate::domain::status::Outcome;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -16,10 +17,10 @@ pub const AD_HOC_RETRY_MINUTES: i64 = 60;
 /// A claimed attempt, with everything a placer needs (and, as it is, the webhook's body).
 #[derive(Clone, Debug, Serialize)]
 pub struct Call {
-    pub attempt_id: String,
-    pub contact_id: String,
-    pub campaign_id: Option<String>,
-    pub organization_id: String,
+    pub attempt_id: AttemptId,
+    pub contact_id: ContactId,
+    pub campaign_id: Option<CampaignId>,
+    pub organization_id: OrgId,
     pub phone_number: String,
     pub caller_number: Option<String>,
     pub attempt_number: i64,

@@ -8,13 +8,14 @@ use super::contacts::{self, Contact, Scope};
 use super::db::Db;
 use super::dialing::{self, EndAttempt, Ended};
 use super::{StoreError, StoreResult};
+use crate::domain::ids::{AttemptId, CampaignId, ContactId, OrgId};
 use crate::domain::status::{AttemptStatus, Outcome};
 use crate::domain::time;
 use jiff::Timestamp;
 
 /// A reported result.
 pub struct Report<'a> {
-    pub attempt_id: &'a str,
+    pub attempt_id: &'a AttemptId,
     pub outcome: Outcome,
     /// `None`: now.
     pub ended_at: Option<Timestamp>,
@@ -36,7 +37,12 @@ pub enum Reported {
 }
 
 /// Ends the attempt `report` names, of `org` (else `NotFound`), with its outcome.
-pub fn report(conn: &Db, org: &str, report: &Report<'_>, now: Timestamp) -> StoreResult<Reported> {
+pub fn report(
+    conn: &Db,
+    org: &OrgId,
+    report: &Report<'_>,
+    now: Timestamp,
+) -> StoreResult<Reported> {
     let found = conn.query_opt(
         "SELECT a.status, a.outcome, a.started_at, c.id, c.campaign_id
              FROM attempts a JOIN contacts c ON c.seq = a.contact_seq
@@ -47,8 +53,8 @@ pub fn report(conn: &Db, org: &str, report: &Report<'_>, now: Timestamp) -> Stor
                 r.get::<AttemptStatus>(0)?,
                 r.get::<Option<Outcome>>(1)?,
                 r.get::<String>(2)?,
-                r.get::<String>(3)?,
-                r.get::<Option<String>>(4)?,
+                r.get::<ContactId>(3)?,
+                r.get::<Option<CampaignId>>(4)?,
             ))
         },
     )?;
@@ -83,10 +89,10 @@ pub fn report(conn: &Db, org: &str, report: &Report<'_>, now: Timestamp) -> Stor
         }
     }
     let scope = Scope {
-        org: org.to_string(),
+        org: org.clone(),
         campaign_id,
     };
-    let contact = contacts::resolve(conn, &scope, &contact_id)?.ok_or(StoreError::NotFound)?;
+    let contact = contacts::get(conn, &scope, &contact_id)?.ok_or(StoreError::NotFound)?;
     Ok(Reported::Contact {
         contact: Box::new(contact),
         ended,
@@ -103,7 +109,7 @@ pub enum CallEnd {
 }
 
 /// The attempt whose call has this id (`conversation_id`, e.g. a Twilio call's sid).
-pub fn by_conversation(conn: &Db, conversation_id: &str) -> StoreResult<Option<String>> {
+pub fn by_conversation(conn: &Db, conversation_id: &str) -> StoreResult<Option<AttemptId>> {
     conn.query_opt(
         "SELECT id FROM attempts WHERE conversation_id = ?1 ORDER BY started_at DESC LIMIT 1",
         args![conversation_id],
@@ -116,7 +122,7 @@ pub fn by_conversation(conn: &Db, conversation_id: &str) -> StoreResult<Option<S
 /// what happened, or `None` when there is no such attempt.
 pub fn end_call(
     conn: &Db,
-    attempt_id: &str,
+    attempt_id: &AttemptId,
     conversation_id: &str,
     outcome: Outcome,
     now: Timestamp,

@@ -4,7 +4,7 @@ use super::args;
 use super::contacts::Counts;
 use super::db::{Db, Row};
 use super::{Cursor, StoreError, StoreResult, page};
-use crate::domain::ids::{new_id, parse_uuid};
+use crate::domain::ids::{CampaignId, ConfigurationId, OrgId};
 use crate::domain::status::{CampaignStatus, Lifecycle};
 use serde::Serialize;
 use std::ops::ControlFlow;
@@ -15,19 +15,19 @@ pub struct CampaignFields {
     pub name: String,
     pub external_id: Option<String>,
     pub priority: i64,
-    pub configuration_id: String,
+    pub configuration_id: ConfigurationId,
 }
 
 /// A stored campaign, in the API's shape (field order as in the contract).
 #[derive(Clone, Debug, Serialize)]
 pub struct Campaign {
-    pub id: String,
-    pub organization_id: String,
+    pub id: CampaignId,
+    pub organization_id: OrgId,
     pub external_id: Option<String>,
     pub name: String,
     pub status: CampaignStatus,
     pub priority: i64,
-    pub configuration_id: String,
+    pub configuration_id: ConfigurationId,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -59,7 +59,7 @@ fn from_row(row: &Row<'_>) -> StoreResult<Campaign> {
     })
 }
 
-pub fn get(conn: &Db, org: &str, id: &str) -> StoreResult<Option<Campaign>> {
+pub fn get(conn: &Db, org: &OrgId, id: &CampaignId) -> StoreResult<Option<Campaign>> {
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM campaigns WHERE id = ?1 AND organization_id = ?2"),
         args![id, org],
@@ -67,7 +67,7 @@ pub fn get(conn: &Db, org: &str, id: &str) -> StoreResult<Option<Campaign>> {
     )
 }
 
-fn by_external_id(conn: &Db, org: &str, external_id: &str) -> StoreResult<Option<Campaign>> {
+fn by_external_id(conn: &Db, org: &OrgId, external_id: &str) -> StoreResult<Option<Campaign>> {
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM campaigns WHERE organization_id = ?1 AND external_id = ?2"),
         args![org, external_id],
@@ -76,8 +76,8 @@ fn by_external_id(conn: &Db, org: &str, external_id: &str) -> StoreResult<Option
 }
 
 /// A path's `{id}` (docs/api.md §3): a campaign UUID of the organisation first, then its external_id.
-pub fn resolve(conn: &Db, org: &str, id_or_external: &str) -> StoreResult<Option<Campaign>> {
-    if let Some(id) = parse_uuid(id_or_external)
+pub fn resolve(conn: &Db, org: &OrgId, id_or_external: &str) -> StoreResult<Option<Campaign>> {
+    if let Some(id) = CampaignId::parse(id_or_external)
         && let Some(campaign) = get(conn, org, &id)?
     {
         return Ok(Some(campaign));
@@ -96,7 +96,7 @@ pub struct CampaignStats {
 
 /// `resolve`, with the campaign's counters and its organisation's calls read in the same
 /// statement (on PostgreSQL each statement is a round trip: three made the route half as fast).
-pub fn stats(conn: &Db, org: &str, id_or_external: &str) -> StoreResult<Option<CampaignStats>> {
+pub fn stats(conn: &Db, org: &OrgId, id_or_external: &str) -> StoreResult<Option<CampaignStats>> {
     let by = |column: &str, value: &str| {
         let campaign: Vec<String> = COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
         conn.query_opt(
@@ -127,8 +127,8 @@ pub fn stats(conn: &Db, org: &str, id_or_external: &str) -> StoreResult<Option<C
             },
         )
     };
-    if let Some(id) = parse_uuid(id_or_external)
-        && let Some(found) = by("id", &id)?
+    if let Some(id) = CampaignId::parse(id_or_external)
+        && let Some(found) = by("id", id.as_str())?
     {
         return Ok(Some(found));
     }
@@ -139,15 +139,15 @@ pub fn stats(conn: &Db, org: &str, id_or_external: &str) -> StoreResult<Option<C
 /// write (the single writer makes that race-free) so the answer carries the contract's detail.
 fn ensure_external_id_free(
     conn: &Db,
-    org: &str,
+    org: &OrgId,
     f: &CampaignFields,
-    own_id: Option<&str>,
+    own_id: Option<&CampaignId>,
 ) -> StoreResult<()> {
     let Some(external_id) = &f.external_id else {
         return Ok(());
     };
     match by_external_id(conn, org, external_id)? {
-        Some(other) if Some(other.id.as_str()) != own_id => Err(StoreError::Conflict(format!(
+        Some(other) if Some(&other.id) != own_id => Err(StoreError::Conflict(format!(
             "A campaign with external_id '{external_id}' already exists"
         ))),
         _ => Ok(()),
@@ -155,9 +155,9 @@ fn ensure_external_id_free(
 }
 
 /// Inserts an `active` campaign. The caller has checked that the configuration is the org's.
-pub fn create(conn: &Db, org: &str, f: &CampaignFields, now: &str) -> StoreResult<Campaign> {
+pub fn create(conn: &Db, org: &OrgId, f: &CampaignFields, now: &str) -> StoreResult<Campaign> {
     ensure_external_id_free(conn, org, f, None)?;
-    let id = new_id();
+    let id = CampaignId::new();
     conn.execute(
         &format!(
             "INSERT INTO campaigns ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6, ?7, ?7)"
@@ -179,8 +179,8 @@ pub fn create(conn: &Db, org: &str, f: &CampaignFields, now: &str) -> StoreResul
 /// has refused closed campaigns and checked the configuration.
 pub fn update(
     conn: &Db,
-    org: &str,
-    id: &str,
+    org: &OrgId,
+    id: &CampaignId,
     f: &CampaignFields,
     now: &str,
 ) -> StoreResult<Campaign> {
@@ -212,8 +212,8 @@ pub fn update(
 /// campaign) changes nothing; one not allowed from the current status is `Refused`.
 pub fn transition(
     conn: &Db,
-    org: &str,
-    id: &str,
+    org: &OrgId,
+    id: &CampaignId,
     action: Lifecycle,
     now: &str,
 ) -> StoreResult<Campaign> {
@@ -253,7 +253,7 @@ pub struct ListFilter {
 /// and `_` a meaning. `limit + 1` matches are read to know whether another page follows.
 pub fn list(
     conn: &Db,
-    org: &str,
+    org: &OrgId,
     limit: usize,
     after: Option<&Cursor>,
     filter: &ListFilter,
@@ -295,6 +295,6 @@ pub fn list(
     })?;
     Ok(page(found, limit, |c| Cursor {
         created_at: c.created_at.clone(),
-        id: c.id.clone(),
+        id: c.id.to_string(),
     }))
 }

@@ -3,7 +3,7 @@
 use super::args;
 use super::db::{Db, Row};
 use super::{Cursor, StoreError, StoreResult, page};
-use crate::domain::ids::new_id;
+use crate::domain::ids::{CampaignId, ConfigurationId, OrgId};
 use crate::domain::schedule::{
     self, Schedule, ScheduleOverride, TimeWindow, overrides_json, windows_json,
 };
@@ -32,8 +32,8 @@ pub struct ConfigurationFields {
 /// A stored configuration, in the API's shape.
 #[derive(Clone, Debug, Serialize)]
 pub struct Configuration {
-    pub id: String,
-    pub organization_id: String,
+    pub id: ConfigurationId,
+    pub organization_id: OrgId,
     pub name: String,
     pub default_timezone: String,
     pub default_windows: Value,
@@ -100,11 +100,11 @@ fn schedule_texts(f: &ConfigurationFields) -> [Option<String>; 4] {
 
 pub fn create(
     conn: &Db,
-    org: &str,
+    org: &OrgId,
     f: &ConfigurationFields,
     now: &str,
 ) -> StoreResult<Configuration> {
-    let id = new_id();
+    let id = ConfigurationId::new();
     let [windows, overrides, scheduled_windows, scheduled_overrides] = schedule_texts(f);
     conn.execute(&format!(
         "INSERT INTO configurations ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)"
@@ -116,7 +116,7 @@ pub fn create(
     get(conn, org, &id)?.ok_or(StoreError::NotFound)
 }
 
-pub fn get(conn: &Db, org: &str, id: &str) -> StoreResult<Option<Configuration>> {
+pub fn get(conn: &Db, org: &OrgId, id: &ConfigurationId) -> StoreResult<Option<Configuration>> {
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM configurations WHERE id = ?1 AND organization_id = ?2"),
         args![id, org],
@@ -124,7 +124,7 @@ pub fn get(conn: &Db, org: &str, id: &str) -> StoreResult<Option<Configuration>>
     )
 }
 
-pub fn exists(conn: &Db, org: &str, id: &str) -> StoreResult<bool> {
+pub fn exists(conn: &Db, org: &OrgId, id: &ConfigurationId) -> StoreResult<bool> {
     Ok(conn
         .query_opt(
             "SELECT 1 FROM configurations WHERE id = ?1 AND organization_id = ?2",
@@ -137,7 +137,7 @@ pub fn exists(conn: &Db, org: &str, id: &str) -> StoreResult<bool> {
 /// Newest first; `limit + 1` rows are read to know whether another page follows.
 pub fn list(
     conn: &Db,
-    org: &str,
+    org: &OrgId,
     limit: usize,
     after: Option<&Cursor>,
 ) -> StoreResult<(Vec<Configuration>, Option<String>)> {
@@ -151,15 +151,15 @@ pub fn list(
         ), args![org, created_at, id, limit as i64 + 1], from_row)?;
     Ok(page(rows, limit, |c| Cursor {
         created_at: c.created_at.clone(),
-        id: c.id.clone(),
+        id: c.id.to_string(),
     }))
 }
 
 /// Replaces the writable fields; `updated_at` moves only when a stored value changes.
 pub fn update(
     conn: &Db,
-    org: &str,
-    id: &str,
+    org: &OrgId,
+    id: &ConfigurationId,
     f: &ConfigurationFields,
     now: &str,
 ) -> StoreResult<Configuration> {
@@ -203,7 +203,7 @@ fn schedule_changed(before: Option<&Configuration>, after: &Configuration) -> bo
 }
 
 /// Deletes an unused configuration; 409 while any campaign (closed ones too) uses it.
-pub fn delete(conn: &Db, org: &str, id: &str) -> StoreResult<()> {
+pub fn delete(conn: &Db, org: &OrgId, id: &ConfigurationId) -> StoreResult<()> {
     if !exists(conn, org, id)? {
         return Err(StoreError::NotFound);
     }
@@ -225,7 +225,7 @@ pub fn delete(conn: &Db, org: &str, id: &str) -> StoreResult<()> {
 /// What a configuration asks of its campaigns' calls.
 #[derive(Clone, Debug)]
 pub struct Rules {
-    pub configuration_id: String,
+    pub configuration_id: ConfigurationId,
     pub schedule: Schedule,
     pub max_attempts: i64,
     pub retry_delay_minutes: i64,
@@ -235,7 +235,7 @@ pub struct Rules {
 }
 
 impl Rules {
-    pub fn read(conn: &Db, configuration_id: &str) -> StoreResult<Rules> {
+    pub fn read(conn: &Db, configuration_id: &ConfigurationId) -> StoreResult<Rules> {
         conn.query_opt("SELECT default_timezone, default_windows, overrides, scheduled_windows, scheduled_overrides,
                     max_attempts, retry_delay_minutes, agent_id, agent_version, agent_number
              FROM configurations WHERE id = ?1", args![configuration_id], |r| {
@@ -244,7 +244,7 @@ impl Rules {
                     .and_then(|text| serde_json::from_str(&text).ok()))
             };
             Ok(Rules {
-                configuration_id: configuration_id.to_string(),
+                configuration_id: configuration_id.clone(),
                 schedule: Schedule {
                     default_timezone: r.get(0)?,
                     default_windows: json(1)?
@@ -267,11 +267,11 @@ impl Rules {
     }
 
     /// The rules of a campaign's configuration; `None` for ad-hoc contacts.
-    pub fn of_campaign(conn: &Db, campaign_id: Option<&str>) -> StoreResult<Option<Rules>> {
+    pub fn of_campaign(conn: &Db, campaign_id: Option<&CampaignId>) -> StoreResult<Option<Rules>> {
         let Some(campaign_id) = campaign_id else {
             return Ok(None);
         };
-        let configuration_id: String = conn.query_one(
+        let configuration_id: ConfigurationId = conn.query_one(
             "SELECT configuration_id FROM campaigns WHERE id = ?1",
             args![campaign_id],
             |r| r.get(0),
@@ -282,13 +282,13 @@ impl Rules {
 
 /// The rules of the campaigns met within one transaction, read once each.
 #[derive(Default)]
-pub struct RulesCache(HashMap<String, Option<Arc<Rules>>>);
+pub struct RulesCache(HashMap<CampaignId, Option<Arc<Rules>>>);
 
 impl RulesCache {
     pub fn of_campaign(
         &mut self,
         conn: &Db,
-        campaign_id: Option<&str>,
+        campaign_id: Option<&CampaignId>,
     ) -> StoreResult<Option<Arc<Rules>>> {
         let Some(campaign_id) = campaign_id else {
             return Ok(None);
@@ -297,7 +297,7 @@ impl RulesCache {
             return Ok(rules.clone());
         }
         let rules = Rules::of_campaign(conn, Some(campaign_id))?.map(Arc::new);
-        self.0.insert(campaign_id.to_string(), rules.clone());
+        self.0.insert(campaign_id.clone(), rules.clone());
         Ok(rules)
     }
 }

@@ -5,7 +5,7 @@ use super::args;
 use super::configurations::Rules;
 use super::db::{Db, Row, Value, insert_chunks, padded_chunks, placeholders};
 use super::{StoreError, StoreResult};
-use crate::domain::ids::new_id;
+use crate::domain::ids::{AttemptId, CampaignId, ContactId, OrgId};
 use crate::domain::phone::{E164, Region};
 use crate::domain::schedule::{self, Schedule};
 use crate::domain::status::{AttemptStatus, CampaignStatus, ContactStatus, Outcome};
@@ -18,9 +18,9 @@ use std::collections::HashMap;
 /// Where contacts live: a campaign, or the organisation's ad-hoc contacts (`default`).
 #[derive(Clone, Debug)]
 pub struct Scope {
-    pub org: String,
+    pub org: OrgId,
     /// `None` for ad-hoc contacts.
-    pub campaign_id: Option<String>,
+    pub campaign_id: Option<CampaignId>,
 }
 
 /// Where an upsert or import writes, and the rules that come with it.
@@ -36,9 +36,9 @@ pub struct Target {
 /// Resolves a campaign's `{id}` (UUID, external_id, or `default` for the ad-hoc contacts) in
 /// `org`: `None` when there is no such campaign. Numbers are read in the configuration's region
 /// (US when it has none the phone metadata knows).
-pub fn target(conn: &Db, org: &str, id: &str) -> StoreResult<Option<Target>> {
+pub fn target(conn: &Db, org: &OrgId, id: &str) -> StoreResult<Option<Target>> {
     let scope = |campaign_id| Scope {
-        org: org.to_string(),
+        org: org.clone(),
         campaign_id,
     };
     if id == "default" {
@@ -63,7 +63,7 @@ pub fn target(conn: &Db, org: &str, id: &str) -> StoreResult<Option<Target>> {
 impl Scope {
     /// The key of the scope's counters row and external-id namespace.
     pub(crate) fn key(&self) -> &str {
-        self.campaign_id.as_deref().unwrap_or("")
+        self.campaign_id.as_ref().map_or("", CampaignId::as_str)
     }
 }
 
@@ -71,8 +71,8 @@ impl Scope {
 /// exactly as it was sent.
 #[derive(Debug, Serialize)]
 pub struct Contact {
-    pub id: String,
-    pub campaign_id: Option<String>,
+    pub id: ContactId,
+    pub campaign_id: Option<CampaignId>,
     pub external_id: Option<String>,
     pub phone_numbers: Box<RawValue>,
     pub data: Box<RawValue>,
@@ -95,7 +95,7 @@ pub struct Contact {
 
 #[derive(Debug, Serialize)]
 pub struct Attempt {
-    pub id: String,
+    pub id: AttemptId,
     pub phone_number: String,
     pub conversation_id: Option<String>,
     pub status: AttemptStatus,
@@ -164,16 +164,21 @@ fn with_attempts(conn: &Db, mut contacts: Vec<Contact>) -> StoreResult<Vec<Conta
     Ok(contacts)
 }
 
+/// The contact `id` of the scope, with its attempts.
+pub fn get(conn: &Db, scope: &Scope, id: &ContactId) -> StoreResult<Option<Contact>> {
+    let found = conn
+        .query_opt(&format!(
+            "SELECT {COLUMNS} FROM contacts WHERE organization_id = ?1 AND id = ?2 AND campaign_id IS ?3"
+        ), args![scope.org, id, scope.campaign_id], from_row)?;
+    Ok(with_attempts(conn, found.into_iter().collect())?.pop())
+}
+
 /// Finds a contact by UUID first, then by external_id, within the scope.
 pub fn resolve(conn: &Db, scope: &Scope, id_or_external: &str) -> StoreResult<Option<Contact>> {
-    if let Some(id) = crate::domain::ids::parse_uuid(id_or_external) {
-        let found = conn
-            .query_opt(&format!(
-                "SELECT {COLUMNS} FROM contacts WHERE organization_id = ?1 AND id = ?2 AND campaign_id IS ?3"
-            ), args![scope.org, id, scope.campaign_id], from_row)?;
-        if found.is_some() {
-            return Ok(with_attempts(conn, found.into_iter().collect())?.pop());
-        }
+    if let Some(id) = ContactId::parse(id_or_external)
+        && let Some(contact) = get(conn, scope, &id)?
+    {
+        return Ok(Some(contact));
     }
     let found = conn.query_opt(
         &format!(
@@ -233,7 +238,7 @@ pub fn counts(conn: &Db, scope: &Scope) -> StoreResult<Counts> {
 #[derive(Clone, Debug)]
 pub enum PageStart {
     Offset(i64),
-    After(String),
+    After(ContactId),
 }
 
 /// A page of contacts in insertion order, with the filter's total (from the counters).
@@ -304,7 +309,7 @@ pub type Change<T> = Option<Option<T>>;
 /// One validated upsert item, its numbers already normalised.
 #[derive(Clone, Debug, Default)]
 pub struct ContactWrite {
-    pub id: Option<String>,
+    pub id: Option<ContactId>,
     pub external_id: Change<String>,
     /// Normalised, without duplicates.
     pub phone_numbers: Option<Vec<E164>>,
@@ -325,14 +330,14 @@ pub struct ContactWrite {
 pub struct Upserted {
     pub inserted: usize,
     pub updated: usize,
-    pub contact_ids: Vec<String>,
+    pub contact_ids: Vec<ContactId>,
 }
 
 /// The stored writable fields of a contact, as one comparable tuple.
 #[derive(Clone, Debug, PartialEq)]
 struct Stored {
     seq: i64,
-    id: String,
+    id: ContactId,
     external_id: Option<String>,
     phone_numbers: String,
     data: String,
@@ -378,7 +383,7 @@ pub fn upsert(
     items: &[ContactWrite],
     now: Timestamp,
 ) -> StoreResult<Upserted> {
-    let rules = Rules::of_campaign(conn, scope.campaign_id.as_deref())?;
+    let rules = Rules::of_campaign(conn, scope.campaign_id.as_ref())?;
     let mut dial_at = DialAt::new(rules.as_ref().map(|r| &r.schedule), now);
     let (outcomes, contact_ids) = apply(conn, scope, items, &mut dial_at)?;
     let (mut inserted, mut updated) = (0, 0);
@@ -439,7 +444,7 @@ fn apply(
     scope: &Scope,
     items: &[ContactWrite],
     dial_at: &mut DialAt<'_>,
-) -> StoreResult<(Vec<Applied>, Vec<String>)> {
+) -> StoreResult<(Vec<Applied>, Vec<ContactId>)> {
     let default_timezone = dial_at
         .schedule
         .map_or("UTC", |s| s.default_timezone.as_str());
@@ -450,7 +455,7 @@ fn apply(
     let mut contact_ids = Vec::with_capacity(items.len());
 
     for item in items {
-        let with_id = item.id.as_deref().and_then(|id| known.by_id.get(id));
+        let with_id = item.id.as_ref().and_then(|id| known.by_id.get(id));
         let external = item.external_id.clone().flatten();
         let with_external = external
             .as_deref()
@@ -495,7 +500,7 @@ fn apply(
                 };
                 let blank = Stored {
                     seq: 0,
-                    id: item.id.clone().unwrap_or_else(new_id),
+                    id: item.id.clone().unwrap_or_else(ContactId::new),
                     external_id: None,
                     phone_numbers: numbers_json(phone_numbers),
                     data: "{}".into(),
@@ -528,9 +533,9 @@ fn apply(
 /// The stored contacts a batch names (by id in the organisation, by external_id in the scope),
 /// kept up to date as the batch's items apply.
 struct Known {
-    by_id: HashMap<String, Found>,
+    by_id: HashMap<ContactId, Found>,
     /// external_id → id, in the scope.
-    by_external: HashMap<String, String>,
+    by_external: HashMap<String, ContactId>,
 }
 
 struct Found {
@@ -545,7 +550,7 @@ impl Known {
             by_id: HashMap::new(),
             by_external: HashMap::new(),
         };
-        let ids: Vec<&str> = items.iter().filter_map(|i| i.id.as_deref()).collect();
+        let ids: Vec<&ContactId> = items.iter().filter_map(|i| i.id.as_ref()).collect();
         for chunk in padded_chunks(&ids) {
             let sql = format!(
                 "SELECT {STORED}, ifnull(campaign_id, '') FROM contacts
@@ -680,7 +685,7 @@ fn count_new_contacts(conn: &Db, scope: &Scope, inserted: usize) -> StoreResult<
     Ok(())
 }
 
-fn mismatch(id: &str, external_id: Option<&str>) -> String {
+fn mismatch(id: &ContactId, external_id: Option<&str>) -> String {
     format!(
         "Contact id {id} does not match external_id '{}'",
         external_id.unwrap_or_default()
@@ -805,7 +810,7 @@ pub fn import(
     mode: ImportMode,
     now: Timestamp,
 ) -> StoreResult<Vec<Applied>> {
-    let rules = Rules::of_campaign(conn, scope.campaign_id.as_deref())?;
+    let rules = Rules::of_campaign(conn, scope.campaign_id.as_ref())?;
     let mut dial_at = DialAt::new(rules.as_ref().map(|r| &r.schedule), now);
     conn.batch("SAVEPOINT import")?;
     let applied = apply(conn, scope, rows, &mut dial_at);

@@ -5,6 +5,7 @@ use super::args;
 use super::db::Db;
 use super::{StoreError, StoreResult};
 use crate::domain::credential::{Credential, Kind};
+use crate::domain::ids::OrgId;
 use crate::domain::scope::{Role, Scopes};
 
 /// Who a valid credential speaks for.
@@ -12,7 +13,7 @@ use crate::domain::scope::{Role, Scopes};
 pub enum Principal {
     /// An organisation API key: bound to one organisation.
     Key {
-        organization_id: String,
+        organization_id: OrgId,
         scopes: Scopes,
     },
     /// A personal token: its user's role in the named organisation, narrowed to `scopes` if set.
@@ -57,7 +58,7 @@ pub fn authenticate(
         .map_err(StoreError::Corrupt)?;
     Ok(Some(match credential.kind {
         Kind::ApiKey => Principal::Key {
-            organization_id: owner,
+            organization_id: OrgId::from_stored(owner),
             scopes: scopes.unwrap_or_default(),
         },
         Kind::PersonalToken => Principal::User {
@@ -79,7 +80,7 @@ pub fn key_exists(conn: &Db, key_id: &str) -> StoreResult<bool> {
 }
 
 /// The user's role in the organisation, if a member.
-pub fn role(conn: &Db, user: &str, organization_id: &str) -> StoreResult<Option<Role>> {
+pub fn role(conn: &Db, user: &str, organization_id: &OrgId) -> StoreResult<Option<Role>> {
     let role: Option<String> = conn.query_opt(
         "SELECT role FROM memberships WHERE user_name = ?1 AND organization_id = ?2",
         args![user, organization_id],
@@ -90,7 +91,7 @@ pub fn role(conn: &Db, user: &str, organization_id: &str) -> StoreResult<Option<
 }
 
 pub struct NewKey<'a> {
-    pub organization_id: &'a str,
+    pub organization_id: &'a OrgId,
     pub name: &'a str,
     pub scopes: Scopes,
     pub expires_at: Option<String>,
@@ -113,7 +114,7 @@ pub struct KeyInfo {
     pub revoked_at: Option<String>,
 }
 
-pub fn list_keys(conn: &Db, organization_id: &str) -> StoreResult<Vec<KeyInfo>> {
+pub fn list_keys(conn: &Db, organization_id: &OrgId) -> StoreResult<Vec<KeyInfo>> {
     conn.query(
         "SELECT key_id, name, scopes, created_at, expires_at, revoked_at FROM api_keys
          WHERE organization_id = ?1 ORDER BY created_at, key_id",
@@ -157,7 +158,12 @@ pub fn create_user(conn: &Db, name: &str, now: &str) -> StoreResult<()> {
 }
 
 /// Adds the user to the organisation, or changes their role there.
-pub fn set_membership(conn: &Db, user: &str, organization_id: &str, role: Role) -> StoreResult<()> {
+pub fn set_membership(
+    conn: &Db,
+    user: &str,
+    organization_id: &OrgId,
+    role: Role,
+) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO memberships (user_name, organization_id, role) VALUES (?1, ?2, ?3)
          ON CONFLICT (user_name, organization_id) DO UPDATE SET role = excluded.role",
@@ -167,7 +173,7 @@ pub fn set_membership(conn: &Db, user: &str, organization_id: &str, role: Role) 
     Ok(())
 }
 
-pub fn remove_membership(conn: &Db, user: &str, organization_id: &str) -> StoreResult<()> {
+pub fn remove_membership(conn: &Db, user: &str, organization_id: &OrgId) -> StoreResult<()> {
     match conn.execute(
         "DELETE FROM memberships WHERE user_name = ?1 AND organization_id = ?2",
         args![user, organization_id],

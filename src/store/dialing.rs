@@ -8,7 +8,7 @@ use super::configurations::{Rules, RulesCache};
 use super::db::{Db, Value, insert_chunks, padded_chunks, placeholders};
 use super::{StoreError, StoreResult};
 use crate::domain::attempt::{self, AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES, After, Call};
-use crate::domain::ids::new_id;
+use crate::domain::ids::{AttemptId, CampaignId, ConfigurationId, ContactId, OrgId};
 use crate::domain::schedule;
 use crate::domain::status::{AttemptStatus, ContactStatus, Outcome};
 use crate::domain::time;
@@ -36,7 +36,7 @@ pub fn calls_up(conn: &Db) -> StoreResult<i64> {
 /// An organisation with room for more calls.
 #[derive(Clone, Debug)]
 pub struct Room {
-    pub org: String,
+    pub org: OrgId,
     pub concurrency_limit: i64,
     /// Its calls up (contacts `locked` or `in_progress`).
     pub calls_up: i64,
@@ -71,8 +71,8 @@ pub struct DueContacts<'c> {
     conn: &'c Db<'c>,
     now: Timestamp,
     now_text: String,
-    rules: HashMap<String, Arc<Rules>>,
-    open: HashMap<(String, Option<String>, bool), bool>,
+    rules: HashMap<ConfigurationId, Arc<Rules>>,
+    open: HashMap<(ConfigurationId, Option<String>, bool), bool>,
     rescheduled: usize,
 }
 
@@ -96,20 +96,19 @@ impl<'c> DueContacts<'c> {
         }
     }
 
-    fn rules(&mut self, configuration_id: &str) -> StoreResult<Arc<Rules>> {
+    fn rules(&mut self, configuration_id: &ConfigurationId) -> StoreResult<Arc<Rules>> {
         if let Some(rules) = self.rules.get(configuration_id) {
             return Ok(rules.clone());
         }
         let rules = Arc::new(Rules::read(self.conn, configuration_id)?);
-        self.rules
-            .insert(configuration_id.to_string(), rules.clone());
+        self.rules.insert(configuration_id.clone(), rules.clone());
         Ok(rules)
     }
 
     /// Up to `limit` due contacts of `org` in dialing order: ad-hoc first, then by campaign
     /// priority, then earliest `dial_at`, then insertion order. Contacts met whose window has
     /// closed are moved to its next opening on the way.
-    pub fn of(&mut self, org: &str, limit: usize) -> StoreResult<Vec<Due>> {
+    pub fn of(&mut self, org: &OrgId, limit: usize) -> StoreResult<Vec<Due>> {
         let mut due: Vec<Due> = self
             .candidates(org, None, None, limit)?
             .into_iter()
@@ -118,7 +117,7 @@ impl<'c> DueContacts<'c> {
                 rules: None,
             })
             .collect();
-        let campaigns: Vec<(String, i64, String)> = self.conn.query(
+        let campaigns: Vec<(CampaignId, i64, ConfigurationId)> = self.conn.query(
             "SELECT id, priority, configuration_id FROM campaigns
                  WHERE organization_id = ?1 AND status = 'active' ORDER BY priority DESC, id",
             args![org],
@@ -130,7 +129,7 @@ impl<'c> DueContacts<'c> {
             }
             let mut members = Vec::with_capacity(level.len());
             for (id, _, configuration_id) in level {
-                members.push((id.as_str(), self.rules(configuration_id)?));
+                members.push((id, self.rules(configuration_id)?));
             }
             if !self.merge_level(org, &members, limit, &mut due)? {
                 // The level was not read to its end: a contact of it may still be due, and no
@@ -147,8 +146,8 @@ impl<'c> DueContacts<'c> {
     /// pass ran out of reschedules before it reached the level's end or the limit.
     fn merge_level(
         &mut self,
-        org: &str,
-        members: &[(&str, Arc<Rules>)],
+        org: &OrgId,
+        members: &[(&CampaignId, Arc<Rules>)],
         limit: usize,
         due: &mut Vec<Due>,
     ) -> StoreResult<bool> {
@@ -209,8 +208,8 @@ impl<'c> DueContacts<'c> {
     /// `after` in `(dial_at, seq)` order (the `contacts_due` index).
     fn candidates(
         &self,
-        org: &str,
-        campaign: Option<&str>,
+        org: &OrgId,
+        campaign: Option<&CampaignId>,
         after: Option<(String, i64)>,
         limit: usize,
     ) -> StoreResult<Vec<Candidate>> {
@@ -297,7 +296,7 @@ pub fn start_attempts(conn: &Db, dues: &[Due], now: Timestamp) -> StoreResult<Ve
             let attempt_count: i64 = r.get(12)?;
             let raw = |text: String| RawValue::from_string(text).ok();
             let call = Call {
-                attempt_id: new_id(),
+                attempt_id: AttemptId::new(),
                 contact_id: r.get(1)?,
                 organization_id: r.get(2)?,
                 campaign_id: r.get(3)?,
@@ -368,7 +367,7 @@ pub fn start_attempts(conn: &Db, dues: &[Due], now: Timestamp) -> StoreResult<Ve
 
 /// A call the placer has: its attempt and the conversation id the placer gave it, if any.
 pub struct Placed<'a> {
-    pub attempt_id: &'a str,
+    pub attempt_id: &'a AttemptId,
     pub conversation_id: Option<&'a str>,
 }
 
@@ -412,7 +411,7 @@ pub fn placed(conn: &Db, calls: &[Placed<'_>], now: &str) -> StoreResult<()> {
 }
 
 /// The contact of an attempt still in progress.
-fn open_attempt(conn: &Db, attempt_id: &str) -> StoreResult<Option<i64>> {
+fn open_attempt(conn: &Db, attempt_id: &AttemptId) -> StoreResult<Option<i64>> {
     conn.query_opt(
         "SELECT contact_seq FROM attempts WHERE id = ?1 AND status = 'in_progress'",
         args![attempt_id],
@@ -422,7 +421,7 @@ fn open_attempt(conn: &Db, attempt_id: &str) -> StoreResult<Option<i64>> {
 
 /// The call never reached the placer: the attempt is removed and the contact is `pending` again
 /// with its attempt count and next attempt as before.
-pub fn release(conn: &Db, attempt_id: &str) -> StoreResult<()> {
+pub fn release(conn: &Db, attempt_id: &AttemptId) -> StoreResult<()> {
     let Some(seq) = open_attempt(conn, attempt_id)? else {
         return Ok(());
     };
@@ -436,7 +435,7 @@ pub fn release(conn: &Db, attempt_id: &str) -> StoreResult<()> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Ended {
     /// Step 6 applied to the contact (its id).
-    Now { contact_id: String },
+    Now { contact_id: ContactId },
     /// It had ended before, with this outcome.
     Already { outcome: Option<Outcome> },
     /// The given end is before the attempt started.
@@ -446,17 +445,17 @@ pub enum Ended {
 /// An attempt's end, as a placer or the result route reports it.
 #[derive(Clone, Copy, Debug)]
 pub struct EndAttempt<'a> {
-    pub attempt_id: &'a str,
+    pub attempt_id: &'a AttemptId,
     pub outcome: Outcome,
     pub ended_at: Timestamp,
     pub conversation_id: Option<&'a str>,
     /// When given, the organisation that must own the attempt (else `NotFound`).
-    pub org: Option<&'a str>,
+    pub org: Option<&'a OrgId>,
 }
 
 impl<'a> EndAttempt<'a> {
     /// An end that the dialer itself decides (a time-out, a call that died with its process).
-    pub fn failed(attempt_id: &'a str, now: Timestamp) -> EndAttempt<'a> {
+    pub fn failed(attempt_id: &'a AttemptId, now: Timestamp) -> EndAttempt<'a> {
         EndAttempt {
             attempt_id,
             outcome: Outcome::Failed,
@@ -487,9 +486,9 @@ struct Open {
     outcome: Option<Outcome>,
     started_at: String,
     seq: i64,
-    contact_id: String,
-    owner: String,
-    campaign: Option<String>,
+    contact_id: ContactId,
+    owner: OrgId,
+    campaign: Option<CampaignId>,
     attempt_count: i64,
     timezone: Option<String>,
 }
@@ -504,8 +503,8 @@ pub fn end_attempts(
     ends: &[EndAttempt<'_>],
     now: Timestamp,
 ) -> StoreResult<Vec<StoreResult<Ended>>> {
-    let ids: Vec<&str> = ends.iter().map(|end| end.attempt_id).collect();
-    let mut open: HashMap<String, Open> = HashMap::with_capacity(ends.len());
+    let ids: Vec<&AttemptId> = ends.iter().map(|end| end.attempt_id).collect();
+    let mut open: HashMap<AttemptId, Open> = HashMap::with_capacity(ends.len());
     for chunk in padded_chunks(&ids) {
         let sql = format!(
             "SELECT a.id, a.status, a.outcome, a.started_at, c.seq, c.id, c.organization_id,
@@ -516,7 +515,7 @@ pub fn end_attempts(
         let values: Vec<&dyn Value> = chunk.iter().map(|v| v as &dyn Value).collect();
         for (id, found) in conn.query(&sql, &values, |r| {
             Ok((
-                r.get::<String>(0)?,
+                r.get::<AttemptId>(0)?,
                 Open {
                     status: r.get(1)?,
                     outcome: r.get(2)?,
@@ -542,7 +541,7 @@ pub fn end_attempts(
     for end in ends {
         let Some(found) = open
             .get_mut(end.attempt_id)
-            .filter(|found| end.org.is_none_or(|org| org == found.owner))
+            .filter(|found| end.org.is_none_or(|org| *org == found.owner))
         else {
             answers.push(Err(StoreError::NotFound));
             continue;
@@ -558,7 +557,7 @@ pub fn end_attempts(
             answers.push(Ok(Ended::BeforeStart));
             continue;
         }
-        let rules = rules.of_campaign(conn, found.campaign.as_deref())?;
+        let rules = rules.of_campaign(conn, found.campaign.as_ref())?;
         let (max_attempts, delay) = rules
             .as_ref()
             .map_or((AD_HOC_MAX_ATTEMPTS, AD_HOC_RETRY_MINUTES), |r| {
@@ -584,7 +583,7 @@ pub fn end_attempts(
         found.status = end.outcome.attempt_status();
         found.outcome = Some(end.outcome);
         attempts.push((
-            end.attempt_id.to_string(),
+            end.attempt_id,
             end.outcome.attempt_status(),
             end.outcome,
             ended_text,
@@ -691,7 +690,7 @@ pub fn end_simulated_calls(conn: &Db, now: Timestamp) -> StoreResult<usize> {
 
 /// (open attempt id, contact status, locked_at) of the contacts locked or in progress since
 /// before `cutoff` (the small `contacts_dialing` index).
-fn dialing_before(conn: &Db, cutoff: &str) -> StoreResult<Vec<(String, ContactStatus, String)>> {
+fn dialing_before(conn: &Db, cutoff: &str) -> StoreResult<Vec<(AttemptId, ContactStatus, String)>> {
     conn.query(
         // The few stale contacts first, then their attempts: never a scan of attempts, which
         // PostgreSQL chose on stale statistics (34 ms a pass with 10,000 calls up).
@@ -706,7 +705,11 @@ fn dialing_before(conn: &Db, cutoff: &str) -> StoreResult<Vec<(String, ContactSt
 
 /// After a configuration's windows or time zone changed: its campaigns' pending contacts are
 /// due again from their own next attempt; the loop moves those outside the new windows on.
-pub fn reschedule_configuration(conn: &Db, org: &str, configuration_id: &str) -> StoreResult<()> {
+pub fn reschedule_configuration(
+    conn: &Db,
+    org: &OrgId,
+    configuration_id: &ConfigurationId,
+) -> StoreResult<()> {
     conn.execute("UPDATE contacts SET dial_at = ifnull(next_attempt_at, created_at)
          WHERE organization_id = ?1 AND status = 'pending'
            AND campaign_id IN (SELECT id FROM campaigns WHERE organization_id = ?1 AND configuration_id = ?2)", args![org, configuration_id])?;
@@ -714,7 +717,7 @@ pub fn reschedule_configuration(conn: &Db, org: &str, configuration_id: &str) ->
 }
 
 /// After a campaign moved to another configuration: the same for its contacts.
-pub fn reschedule_campaign(conn: &Db, org: &str, campaign_id: &str) -> StoreResult<()> {
+pub fn reschedule_campaign(conn: &Db, org: &OrgId, campaign_id: &CampaignId) -> StoreResult<()> {
     conn.execute(
         "UPDATE contacts SET dial_at = ifnull(next_attempt_at, created_at)
          WHERE organization_id = ?1 AND campaign_id = ?2 AND status = 'pending'",
@@ -733,7 +736,9 @@ mod tests {
     use crate::store::{campaigns, orgs};
     use rusqlite::Connection;
 
-    const ORG: &str = "org_a";
+    fn org() -> OrgId {
+        OrgId::parse("org_a").unwrap()
+    }
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -746,7 +751,7 @@ mod tests {
         crate::store::migrate(&mut file).unwrap();
         let conn = Db::Sqlite(&file);
         let now = "2026-12-01T09:00:00.000Z";
-        orgs::create(&conn, ORG, "A", now).unwrap();
+        orgs::create(&conn, &org(), "A", now).unwrap();
         let every_minute = |start, end| TimeWindow {
             days: (0..7).collect(),
             start,
@@ -766,16 +771,16 @@ mod tests {
             agent_version: None,
             agent_number: None,
         };
-        let config = configurations::create(&conn, ORG, &fields, now).unwrap();
+        let config = configurations::create(&conn, &org(), &fields, now).unwrap();
         let campaign = campaigns::CampaignFields {
             name: "c".into(),
             external_id: None,
             priority: 0,
             configuration_id: config.id,
         };
-        let campaign = campaigns::create(&conn, ORG, &campaign, now).unwrap();
+        let campaign = campaigns::create(&conn, &org(), &campaign, now).unwrap();
         let scope = Scope {
-            org: ORG.into(),
+            org: org(),
             campaign_id: Some(campaign.id),
         };
         let numbers = ["+16502530000", "+16502530001"]
@@ -790,7 +795,7 @@ mod tests {
     }
 
     fn start(conn: &Db, now: Timestamp) -> Call {
-        let mut due = DueContacts::new(conn, now).of(ORG, 10).unwrap();
+        let mut due = DueContacts::new(conn, now).of(&org(), 10).unwrap();
         assert_eq!(due.len(), 1, "one due contact");
         start_attempts(conn, &[due.remove(0)], now)
             .unwrap()
@@ -828,7 +833,12 @@ mod tests {
         assert_eq!(contact_state(&conn).0, ContactStatus::Locked);
         // Locked: not due again.
         let now = at("2026-12-01T10:01:00Z");
-        assert!(DueContacts::new(&conn, now).of(ORG, 10).unwrap().is_empty());
+        assert!(
+            DueContacts::new(&conn, now)
+                .of(&org(), 10)
+                .unwrap()
+                .is_empty()
+        );
 
         let ended = end(&conn, &first, Outcome::Busy, now);
         assert!(matches!(ended, Ended::Now { .. }));
@@ -838,7 +848,7 @@ mod tests {
         // Not due before the delay has passed; due after, on the second number.
         assert!(
             DueContacts::new(&conn, at("2026-12-01T10:30:59Z"))
-                .of(ORG, 10)
+                .of(&org(), 10)
                 .unwrap()
                 .is_empty()
         );
@@ -917,7 +927,7 @@ mod tests {
             .to_vec();
         let now = at("2026-12-01T10:00:00Z");
         contacts::upsert(&conn, &scope, &more, now).unwrap();
-        let due = DueContacts::new(&conn, now).of(ORG, 10).unwrap();
+        let due = DueContacts::new(&conn, now).of(&org(), 10).unwrap();
         let calls = start_attempts(&conn, &due, now).unwrap();
         assert_eq!(calls.len(), 4);
         // The first call ended before its placement is written: it stays ended.
@@ -963,7 +973,7 @@ mod tests {
     fn an_organisation_at_its_limit_has_no_room() {
         let (file, _) = database();
         let conn = Db::Sqlite(&file);
-        orgs::set_concurrency_limit(&conn, ORG, 1).unwrap();
+        orgs::set_concurrency_limit(&conn, &org(), 1).unwrap();
         assert_eq!(organisations_with_room(&conn).unwrap().len(), 1);
         start(&conn, at("2026-12-01T10:00:00Z"));
         assert!(organisations_with_room(&conn).unwrap().is_empty());

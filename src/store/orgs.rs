@@ -3,10 +3,16 @@
 use super::args;
 use super::db::Db;
 use super::{StoreError, StoreResult};
+use crate::domain::ids::OrgId;
 
 pub const DEFAULT_ORG: &str = "org_default";
 
-pub fn create(conn: &Db, id: &str, name: &str, now: &str) -> StoreResult<()> {
+/// `DEFAULT_ORG` as an id.
+pub fn default_org() -> OrgId {
+    OrgId::parse(DEFAULT_ORG).expect("a valid organisation id")
+}
+
+pub fn create(conn: &Db, id: &OrgId, name: &str, now: &str) -> StoreResult<()> {
     conn.execute(
         "INSERT INTO organizations (id, name, created_at) VALUES (?1, ?2, ?3)",
         args![id, name, now],
@@ -15,7 +21,7 @@ pub fn create(conn: &Db, id: &str, name: &str, now: &str) -> StoreResult<()> {
     Ok(())
 }
 
-pub fn exists(conn: &Db, id: &str) -> StoreResult<bool> {
+pub fn exists(conn: &Db, id: &OrgId) -> StoreResult<bool> {
     Ok(conn
         .query_opt(
             "SELECT 1 FROM organizations WHERE id = ?1",
@@ -34,7 +40,7 @@ pub fn is_empty(conn: &Db) -> StoreResult<bool> {
 }
 
 /// (id, name, created_at) of every organisation.
-pub fn list(conn: &Db) -> StoreResult<Vec<(String, String, String)>> {
+pub fn list(conn: &Db) -> StoreResult<Vec<(OrgId, String, String)>> {
     conn.query(
         "SELECT id, name, created_at FROM organizations ORDER BY id",
         &[],
@@ -43,7 +49,7 @@ pub fn list(conn: &Db) -> StoreResult<Vec<(String, String, String)>> {
 }
 
 /// The concurrency limit and the calls up right now.
-pub fn concurrency(conn: &Db, id: &str) -> StoreResult<(i64, i64)> {
+pub fn concurrency(conn: &Db, id: &OrgId) -> StoreResult<(i64, i64)> {
     conn.query_opt(
         "SELECT concurrency_limit, active_calls FROM organizations WHERE id = ?1",
         args![id],
@@ -52,7 +58,7 @@ pub fn concurrency(conn: &Db, id: &str) -> StoreResult<(i64, i64)> {
     .ok_or(StoreError::NotFound)
 }
 
-pub fn set_concurrency_limit(conn: &Db, id: &str, limit: i64) -> StoreResult<()> {
+pub fn set_concurrency_limit(conn: &Db, id: &OrgId, limit: i64) -> StoreResult<()> {
     conn.execute(
         "UPDATE organizations SET concurrency_limit = ?2 WHERE id = ?1",
         args![id, limit],

@@ -1,6 +1,7 @@
 //! How the domain's named values are stored: as their names, read back strictly (a name that
-//! campaignd never writes is an error, not a default), by either driver.
+//! campaignd never writes is an error, not a default), by either driver; and ids, as their text.
 
+use crate::domain::ids::{AttemptId, CampaignId, ConfigurationId, ContactId, OrgId};
 use crate::domain::status::{AttemptStatus, CampaignStatus, ContactStatus, Outcome};
 use bytes::BytesMut;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
@@ -52,3 +53,46 @@ macro_rules! stored_by_name {
 }
 
 stored_by_name!(CampaignStatus, ContactStatus, AttemptStatus, Outcome);
+
+/// Ids are stored as their text and read back trusted (`from_stored`): every id in the database
+/// was parsed or made by campaignd before it was written, and rows are read on the dialer's hot
+/// paths, where checking each id again would cost for nothing.
+macro_rules! stored_as_text {
+    ($($name:ident),+) => {$(
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                String::column_result(value).map($name::from_stored)
+            }
+        }
+
+        impl pg::ToSql for $name {
+            fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> PgResult<IsNull> {
+                pg::ToSql::to_sql(&self.as_str(), ty, out)
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <&str as pg::ToSql>::accepts(ty)
+            }
+
+            pg::to_sql_checked!();
+        }
+
+        impl<'a> pg::FromSql<'a> for $name {
+            fn from_sql(ty: &Type, raw: &'a [u8]) -> PgResult<Self> {
+                <String as pg::FromSql>::from_sql(ty, raw).map($name::from_stored)
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <String as pg::FromSql>::accepts(ty)
+            }
+        }
+    )+};
+}
+
+stored_as_text!(OrgId, CampaignId, ConfigurationId, ContactId, AttemptId);

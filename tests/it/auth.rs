@@ -1,6 +1,7 @@
 //! docs/api.md §2: credentials, organisations and scopes, over HTTP.
 
 use crate::common::TestServer;
+use campaignd::domain::ids::OrgId;
 use campaignd::domain::scope::{Role, Scope, Scopes};
 use reqwest::Method;
 use serde_json::json;
@@ -113,7 +114,13 @@ async fn personal_tokens_need_the_organisation_header_and_membership() {
     );
 
     // Membership changes apply within a second (docs/api.md §2).
-    server.admin(|conn| campaignd::store::credentials::remove_membership(conn, "ada", "org_a"));
+    server.admin(|conn| {
+        campaignd::store::credentials::remove_membership(
+            conn,
+            "ada",
+            &OrgId::parse("org_a").unwrap(),
+        )
+    });
     tokio::time::sleep(WITHIN_A_SECOND).await;
     assert_eq!(get(Some("org_a")).await.0, 403);
 }

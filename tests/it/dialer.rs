@@ -561,5 +561,5 @@ async fn a_pass_out_of_reschedules_lets_no_lower_priority_campaign_go_first() {
     // The next one moves the last Tokyo contact and reaches the open one.
     let calls = pass();
     assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0].contact_id, first[0]);
+    assert_eq!(calls[0].contact_id.as_str(), first[0]);
 }

@@ -7,6 +7,7 @@ use crate::common::dialing::{Org, always, eventually, number};
 use crate::common::{TestServer, locs};
 use campaignd::dialer::{self, Mode, simulate};
 use campaignd::domain::clock::Clock;
+use campaignd::domain::ids::AttemptId;
 use campaignd::domain::scope::{Scope, Scopes};
 use campaignd::domain::status::Outcome;
 use campaignd::store::configurations::RulesCache;
@@ -26,15 +27,16 @@ fn claim(server: &TestServer, now: &str) -> Vec<(String, String)> {
         let calls = dialer::claim(conn, at(now), 50, 100)?;
         Ok(calls
             .into_iter()
-            .map(|c| (c.contact_id, c.attempt_id))
+            .map(|c| (c.contact_id.to_string(), c.attempt_id.to_string()))
             .collect())
     })
 }
 
 fn end(server: &TestServer, attempt: &str, outcome: Outcome, ended_at: &str) {
+    let attempt = AttemptId::parse(attempt).unwrap();
     server.admin(|conn| {
         let end = dialing::EndAttempt {
-            attempt_id: attempt,
+            attempt_id: &attempt,
             outcome,
             ended_at: at(ended_at),
             conversation_id: None,
@@ -148,7 +150,8 @@ async fn buckets_count_starts_and_ends_with_zeros_between() {
         Outcome::Voicemail,
         "2026-12-01T11:31:00Z",
     );
-    server.admin(|conn| dialing::release(conn, &attempt_of(&second, cy)));
+    let taken_back = AttemptId::parse(&attempt_of(&second, cy)).unwrap();
+    server.admin(|conn| dialing::release(conn, &taken_back));
 
     let path = |query: &str| format!("/campaign/campaigns/{campaign}/timeline?{query}");
     let timeline = org

@@ -7,6 +7,7 @@ pub mod process;
 use campaignd::dialer;
 use campaignd::domain::clock::Clock;
 use campaignd::domain::credential::{Credential, Kind};
+use campaignd::domain::ids::OrgId;
 use campaignd::domain::scope::{Role, Scopes};
 use campaignd::store::postgres::PostgresStore;
 use campaignd::store::{self, Db, credentials, orgs};
@@ -199,8 +200,9 @@ impl TestServer {
         };
         server.admin(|conn| {
             for (org, name) in [("org_a", "A"), ("org_b", "B")] {
-                if !orgs::exists(conn, org)? {
-                    orgs::create(conn, org, name, "2026-01-01T00:00:00.000Z")?;
+                let org = OrgId::parse(org).unwrap();
+                if !orgs::exists(conn, &org)? {
+                    orgs::create(conn, &org, name, "2026-01-01T00:00:00.000Z")?;
                 }
             }
             Ok(())
@@ -272,8 +274,9 @@ impl TestServer {
     /// A new API key of `org` with `scopes`.
     pub fn key(&self, org: &str, scopes: Scopes) -> String {
         let key = Credential::generate(Kind::ApiKey);
+        let org = OrgId::parse(org).unwrap();
         let new = credentials::NewKey {
-            organization_id: org,
+            organization_id: &org,
             name: "test",
             scopes,
             expires_at: None,
@@ -293,7 +296,7 @@ impl TestServer {
         self.admin(|conn| {
             credentials::create_user(conn, name, "2026-01-01T00:00:00.000Z")?;
             for (org, role) in memberships {
-                credentials::set_membership(conn, name, org, *role)?;
+                credentials::set_membership(conn, name, &OrgId::parse(org).unwrap(), *role)?;
             }
             credentials::create_token(conn, &token, name, scopes, None, "2026-01-01T00:00:00.000Z")
         });
