@@ -9,20 +9,12 @@ use tokio_postgres::types::{self as pg, IsNull, Type};
 
 type PgResult<T> = Result<T, Box<dyn std::error::Error + Sync + Send>>;
 
-macro_rules! stored_by_name {
+/// Values bound as their text (`as_str`), by either driver.
+macro_rules! bound_as_text {
     ($($name:ident),+) => {$(
         impl ToSql for $name {
             fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
                 Ok(self.as_str().into())
-            }
-        }
-
-        impl FromSql for $name {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-                let text = value.as_str()?;
-                $name::parse(text).ok_or_else(|| {
-                    FromSqlError::Other(format!("unknown {} '{text}'", stringify!($name)).into())
-                })
             }
         }
 
@@ -36,6 +28,21 @@ macro_rules! stored_by_name {
             }
 
             pg::to_sql_checked!();
+        }
+    )+};
+}
+
+macro_rules! stored_by_name {
+    ($($name:ident),+) => {$(
+        bound_as_text!($name);
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $name::parse(text).ok_or_else(|| {
+                    FromSqlError::Other(format!("unknown {} '{text}'", stringify!($name)).into())
+                })
+            }
         }
 
         impl<'a> pg::FromSql<'a> for $name {
@@ -59,28 +66,12 @@ stored_by_name!(CampaignStatus, ContactStatus, AttemptStatus, Outcome);
 /// paths, where checking each id again would cost for nothing.
 macro_rules! stored_as_text {
     ($($name:ident),+) => {$(
-        impl ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(self.as_str().into())
-            }
-        }
+        bound_as_text!($name);
 
         impl FromSql for $name {
             fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
                 String::column_result(value).map($name::from_stored)
             }
-        }
-
-        impl pg::ToSql for $name {
-            fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> PgResult<IsNull> {
-                pg::ToSql::to_sql(&self.as_str(), ty, out)
-            }
-
-            fn accepts(ty: &Type) -> bool {
-                <&str as pg::ToSql>::accepts(ty)
-            }
-
-            pg::to_sql_checked!();
         }
 
         impl<'a> pg::FromSql<'a> for $name {
