@@ -172,11 +172,7 @@ impl Db<'_> {
                 }
                 Ok(out)
             }
-            Db::Postgres(pg) => pg
-                .query(sql, args)?
-                .iter()
-                .map(|row| read(&Row::Postgres(row)))
-                .collect(),
+            Db::Postgres(pg) => read_all(&pg.query(sql, args)?, read),
         }
     }
 
@@ -188,15 +184,11 @@ impl Db<'_> {
         &self,
         sql: &str,
         args: &[&dyn Value],
-        mut read: impl FnMut(&Row<'_>) -> StoreResult<T>,
+        read: impl FnMut(&Row<'_>) -> StoreResult<T>,
     ) -> StoreResult<Vec<T>> {
         match self {
             Db::Sqlite(_) => self.query(sql, args, read),
-            Db::Postgres(pg) => pg
-                .query_unprepared(sql, args)?
-                .iter()
-                .map(|row| read(&Row::Postgres(row)))
-                .collect(),
+            Db::Postgres(pg) => read_all(&pg.query_unprepared(sql, args)?, read),
         }
     }
 
@@ -270,6 +262,14 @@ impl Db<'_> {
             Db::Postgres(pg) => pg.run(pg.client.batch_execute(sql)),
         }
     }
+}
+
+/// Every PostgreSQL row, each read by `read`.
+fn read_all<T>(
+    rows: &[tokio_postgres::Row],
+    mut read: impl FnMut(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    rows.iter().map(|row| read(&Row::Postgres(row))).collect()
 }
 
 /// Values per `IN (…)` list: a few fixed sizes (a chunk is padded by repeating its first value)
