@@ -3,7 +3,7 @@
 
 use super::args;
 use super::configurations::Rules;
-use super::db::{Db, Row, Value, insert_chunks, padded_chunks, placeholders};
+use super::db::{Db, Row, Value, insert_chunks, placeholders};
 use super::{StoreError, StoreResult};
 use crate::domain::ids::{AttemptId, CampaignId, ContactId, OrgId};
 use crate::domain::phone::{E164, Region};
@@ -550,36 +550,35 @@ impl Known {
             by_id: HashMap::new(),
             by_external: HashMap::new(),
         };
-        let ids: Vec<&ContactId> = items.iter().filter_map(|i| i.id.as_ref()).collect();
-        for chunk in padded_chunks(&ids) {
-            let sql = format!(
-                "SELECT {STORED}, ifnull(campaign_id, '') FROM contacts
-                 WHERE organization_id = ?1 AND id IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut values: Vec<&dyn Value> = vec![&scope.org];
-            values.extend(chunk.iter().map(|v| v as &dyn Value));
-            for (stored, owner) in conn.query_planned(&sql, &values, stored_row)? {
-                known.insert(stored, owner.unwrap_or_default(), scope);
-            }
-        }
-        let externals: Vec<&str> = items
+        let ids: Vec<&dyn Value> = items
             .iter()
-            .filter_map(|i| i.external_id.as_ref()?.as_deref())
+            .filter_map(|i| Some(i.id.as_ref()? as &dyn Value))
             .collect();
-        for chunk in padded_chunks(&externals) {
-            let sql = format!(
-                "SELECT {STORED}, NULL FROM contacts
-                 WHERE organization_id = ?1 AND ifnull(campaign_id, '') = ?2
-                   AND external_id IN ({})",
-                placeholders(3, chunk.len())
-            );
-            let key = scope.key();
-            let mut values: Vec<&dyn Value> = vec![&scope.org, &key];
-            values.extend(chunk.iter().map(|v| v as &dyn Value));
-            for (stored, _) in conn.query_planned(&sql, &values, stored_row)? {
-                known.insert(stored, key.to_string(), scope);
-            }
+        let by_id = format!(
+            "SELECT {STORED}, ifnull(campaign_id, '') FROM contacts WHERE organization_id = ?1"
+        );
+        for (stored, owner) in
+            conn.query_by_keys(&by_id, "id", args![scope.org], &ids, stored_row)?
+        {
+            known.insert(stored, owner.unwrap_or_default(), scope);
+        }
+        let externals: Vec<&dyn Value> = items
+            .iter()
+            .filter_map(|i| Some(i.external_id.as_ref()?.as_ref()? as &dyn Value))
+            .collect();
+        let by_external = format!(
+            "SELECT {STORED}, NULL FROM contacts
+             WHERE organization_id = ?1 AND ifnull(campaign_id, '') = ?2"
+        );
+        let key = scope.key();
+        for (stored, _) in conn.query_by_keys(
+            &by_external,
+            "external_id",
+            args![scope.org, key],
+            &externals,
+            stored_row,
+        )? {
+            known.insert(stored, key.to_string(), scope);
         }
         Ok(known)
     }

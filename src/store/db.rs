@@ -176,20 +176,54 @@ impl Db<'_> {
         }
     }
 
-    /// `query` for a lookup whose best plan depends on how big the table has grown (a batch's
-    /// contacts by id): PostgreSQL plans it for its values at each run, where a prepared
-    /// statement would keep a plan made while the table was empty (a scan) until the next
-    /// ANALYZE. SQLite plans each statement anyway.
-    pub fn query_planned<T>(
+    /// The rows of `select` (a `SELECT … FROM … WHERE …` whose placeholders are `args`) whose
+    /// unique `key` is one of `keys`: a batch's stored contacts, by id or by external_id. The
+    /// keys go in chunks of the `LIST_SIZES`, padded with NULL (which matches nothing) so that
+    /// each size is one statement text. SQLite reads `key IN (…)`. PostgreSQL probes the unique
+    /// index once per key (a `LATERAL` subquery each), planned for its values at each run: with
+    /// an `IN` list, before its first ANALYZE of a young table (autovacuum's, up to a minute
+    /// later), the planner took the equality on the organisation to match 0.5% of the rows and
+    /// read all of them through another index (70–100 ms at 300,000 contacts, where the probes
+    /// take under 1 ms).
+    pub fn query_by_keys<T>(
         &self,
-        sql: &str,
+        select: &str,
+        key: &str,
         args: &[&dyn Value],
-        read: impl FnMut(&Row<'_>) -> StoreResult<T>,
+        keys: &[&dyn Value],
+        mut read: impl FnMut(&Row<'_>) -> StoreResult<T>,
     ) -> StoreResult<Vec<T>> {
-        match self {
-            Db::Sqlite(_) => self.query(sql, args, read),
-            Db::Postgres(pg) => read_all(&pg.query_unprepared(sql, args)?, read),
+        const NO_KEY: Option<&str> = None;
+        let mut rows = Vec::new();
+        for chunk in keys.chunks(LIST_SIZES[0]) {
+            let size = LIST_SIZES
+                .iter()
+                .rev()
+                .find(|&&size| size >= chunk.len())
+                .expect("a chunk is at most the largest size");
+            let mut values = args.to_vec();
+            values.extend_from_slice(chunk);
+            values.resize(args.len() + size, &NO_KEY);
+            let first = args.len() + 1;
+            match self {
+                Db::Sqlite(_) => {
+                    let list = placeholders(first, *size);
+                    let sql = format!("{select} AND {key} IN ({list})");
+                    rows.extend(self.query(&sql, &values, &mut read)?);
+                }
+                Db::Postgres(pg) => {
+                    let list: Vec<String> =
+                        (first..first + size).map(|n| format!("(?{n})")).collect();
+                    let sql = format!(
+                        "SELECT found.* FROM (VALUES {}) AS wanted (key)
+                         CROSS JOIN LATERAL ({select} AND {key} = wanted.key LIMIT 1) AS found",
+                        list.join(", ")
+                    );
+                    rows.extend(read_all(&pg.query_unprepared(&sql, &values)?, &mut read)?);
+                }
+            }
         }
+        Ok(rows)
     }
 
     /// Reads rows in order until `read` says to stop (a filter that needs only the first few).
