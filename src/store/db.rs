@@ -177,14 +177,15 @@ impl Db<'_> {
     }
 
     /// The rows of `select` (a `SELECT … FROM … WHERE …` whose placeholders are `args`) whose
-    /// unique `key` is one of `keys`: a batch's stored contacts, by id or by external_id. The
-    /// keys go in chunks of the `LIST_SIZES`, padded with NULL (which matches nothing) so that
-    /// each size is one statement text. SQLite reads `key IN (…)`. PostgreSQL probes the unique
-    /// index once per key (a `LATERAL` subquery each), planned for its values at each run: with
-    /// an `IN` list, before its first ANALYZE of a young table (autovacuum's, up to a minute
-    /// later), the planner took the equality on the organisation to match 0.5% of the rows and
-    /// read all of them through another index (70–100 ms at 300,000 contacts, where the probes
-    /// take under 1 ms).
+    /// indexed text `key` is one of `keys`: a batch's contacts by id or external_id, attempts by id.
+    /// The keys go in chunks of the `LIST_SIZES`, padded with NULL (which matches nothing) so
+    /// that each size is one statement text. SQLite reads `key IN (…)`. PostgreSQL probes the
+    /// index once per key (a `LATERAL` subquery each, which `OFFSET 0` keeps from being merged
+    /// into a join), planned for its values at each run. With an `IN` list or a join, on a
+    /// young table that autovacuum has not analysed yet (it looks once a minute), the planner
+    /// took the equality on the organisation to match 0.5% of the rows and read all of them
+    /// through another index, or scanned the attempts (70–100 ms at 300,000 contacts, 10–20 ms
+    /// at 50,000 attempts, where the probes take 1–2 ms).
     pub fn query_by_keys<T>(
         &self,
         select: &str,
@@ -216,7 +217,7 @@ impl Db<'_> {
                         (first..first + size).map(|n| format!("(?{n})")).collect();
                     let sql = format!(
                         "SELECT found.* FROM (VALUES {}) AS wanted (key)
-                         CROSS JOIN LATERAL ({select} AND {key} = wanted.key LIMIT 1) AS found",
+                         CROSS JOIN LATERAL ({select} AND {key} = wanted.key OFFSET 0) AS found",
                         list.join(", ")
                     );
                     rows.extend(read_all(&pg.query_unprepared(&sql, &values)?, &mut read)?);
@@ -224,6 +225,18 @@ impl Db<'_> {
             }
         }
         Ok(rows)
+    }
+
+    /// From here to the end of the transaction, PostgreSQL plans each statement for its values
+    /// and the tables' sizes now, instead of reusing a plan made when they were smaller: the
+    /// dialer's `attempts` grows by thousands of rows a second, and plans kept from its first
+    /// minute joined by scanning it (10–50 ms a statement, under the write lock). SQLite plans
+    /// every statement anyway.
+    pub fn plan_each_statement(&self) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(_) => Ok(()),
+            Db::Postgres(_) => self.batch("SET LOCAL plan_cache_mode = force_custom_plan"),
+        }
     }
 
     /// Reads rows in order until `read` says to stop (a filter that needs only the first few).
