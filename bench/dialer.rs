@@ -352,6 +352,8 @@ async fn sustained(secs: u64) {
     let mut samples = 0;
     let mut last = (Instant::now(), 0i64);
     let mut rates = Vec::new();
+    // When the last attempt started: the contacts may run out before `secs`.
+    let mut busy_until = (Duration::ZERO, 0i64);
     while started.elapsed() < Duration::from_secs(secs) {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let (up, max_limit_excess, doubles, ended) = store
@@ -372,6 +374,9 @@ async fn sustained(secs: u64) {
             .await
             .unwrap();
         samples += 1;
+        if ended > busy_until.1 {
+            busy_until = (started.elapsed(), ended);
+        }
         if up > 10_000 || max_limit_excess > 0 || doubles > 0 {
             violations += 1;
         }
@@ -397,6 +402,14 @@ async fn sustained(secs: u64) {
         rates.first().unwrap_or(&0.0),
         rates.get(rates.len() / 2).unwrap_or(&0.0)
     );
+    let (busy, ended) = busy_until;
+    if busy < Duration::from_secs(secs - 1) {
+        println!(
+            "  the contacts ran out: {ended} attempts in the first {:.1} s, {:.0}/s while they lasted",
+            busy.as_secs_f64(),
+            ended as f64 / busy.as_secs_f64()
+        );
+    }
     println!(
         "  upserts meanwhile: {} batches of 1,000, p99 {:.1} ms; stats reads p99 {:.2} ms ({} reads)",
         upsert_ms.len(),
