@@ -177,15 +177,15 @@ impl Db<'_> {
     }
 
     /// The rows of `select` (a `SELECT … FROM … WHERE …` whose placeholders are `args`) whose
-    /// indexed text `key` is one of `keys`: a batch's contacts by id or external_id, attempts by id.
-    /// The keys go in chunks of the `LIST_SIZES`, padded with NULL (which matches nothing) so
-    /// that each size is one statement text. SQLite reads `key IN (…)`. PostgreSQL probes the
-    /// index once per key (a `LATERAL` subquery each, which `OFFSET 0` keeps from being merged
-    /// into a join), planned for its values at each run. With an `IN` list or a join, on a
-    /// young table that autovacuum has not analysed yet (it looks once a minute), the planner
-    /// took the equality on the organisation to match 0.5% of the rows and read all of them
-    /// through another index, or scanned the attempts (70–100 ms at 300,000 contacts, 10–20 ms
-    /// at 50,000 attempts, where the probes take 1–2 ms).
+    /// indexed text `key` is one of `keys`: a batch's contacts by id or external_id, attempts by
+    /// id. The keys go in chunks of the `LIST_SIZES`, padded with NULL (which matches nothing),
+    /// so that each size is one statement text. SQLite reads `key IN (…)`. PostgreSQL probes the
+    /// index once per key — a `LATERAL` subquery over `VALUES` (text), which `OFFSET 0` keeps from
+    /// being merged into a join — planned for its values each time. An `IN` list or a join is
+    /// planned from statistics, and a young table has none until autovacuum's first ANALYZE (it
+    /// looks once a minute): the planner then read a campaign's every contact for a batch of
+    /// external ids (70–100 ms at 300,000 contacts) or scanned the attempts, where the probes take
+    /// 1–2 ms with or without statistics.
     pub fn query_by_keys<T>(
         &self,
         select: &str,
@@ -197,18 +197,14 @@ impl Db<'_> {
         const NO_KEY: Option<&str> = None;
         let mut rows = Vec::new();
         for chunk in keys.chunks(LIST_SIZES[0]) {
-            let size = LIST_SIZES
-                .iter()
-                .rev()
-                .find(|&&size| size >= chunk.len())
-                .expect("a chunk is at most the largest size");
+            let size = list_size(chunk.len());
             let mut values = args.to_vec();
             values.extend_from_slice(chunk);
             values.resize(args.len() + size, &NO_KEY);
             let first = args.len() + 1;
             match self {
                 Db::Sqlite(_) => {
-                    let list = placeholders(first, *size);
+                    let list = placeholders(first, size);
                     let sql = format!("{select} AND {key} IN ({list})");
                     rows.extend(self.query(&sql, &values, &mut read)?);
                 }
@@ -319,23 +315,27 @@ fn read_all<T>(
     rows.iter().map(|row| read(&Row::Postgres(row))).collect()
 }
 
-/// Values per `IN (…)` list: a few fixed sizes (a chunk is padded by repeating its first value)
-/// keep the statement caches small.
+/// Values per `IN (…)` list: a few fixed sizes (a chunk is padded) keep the statement caches
+/// small.
 const LIST_SIZES: [usize; 4] = [512, 64, 8, 1];
 
 /// `values` in chunks of at most the largest of `LIST_SIZES`, each padded (with its first value)
 /// to the smallest size that holds it, for `IN (…)` lists.
 pub fn padded_chunks<T: Clone>(values: &[T]) -> impl Iterator<Item = Vec<T>> + '_ {
     values.chunks(LIST_SIZES[0]).map(|chunk| {
-        let size = LIST_SIZES
-            .iter()
-            .rev()
-            .find(|&&size| size >= chunk.len())
-            .expect("a chunk is at most the largest size");
         let mut padded = chunk.to_vec();
-        padded.resize(*size, chunk[0].clone());
+        padded.resize(list_size(chunk.len()), chunk[0].clone());
         padded
     })
+}
+
+/// The smallest of the `LIST_SIZES` that holds `len` values (at most the largest).
+fn list_size(len: usize) -> usize {
+    *LIST_SIZES
+        .iter()
+        .rev()
+        .find(|&&size| size >= len)
+        .expect("a chunk is at most the largest size")
 }
 
 /// Rows per multi-row insert: a few fixed sizes, for the statement caches.

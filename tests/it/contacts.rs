@@ -83,6 +83,20 @@ async fn a_thousand_contacts_are_accepted_and_one_more_is_refused() {
     );
     assert_eq!(body["contact_ids"].as_array().unwrap().len(), 1000);
 
+    // The same thousand again, named by id and external_id (lookups of more than one chunk):
+    // each one found and updated, none inserted.
+    let ids = body["contact_ids"].clone();
+    let again: Vec<Value> = (0..1000)
+        .map(|n| json!({"id": ids[n], "external_id": format!("crm-{n}"), "data": {"n": n}}))
+        .collect();
+    let (status, body) = upsert(&server, &key, &id, &contacts(again)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["inserted"].as_u64(), body["updated"].as_u64()),
+        (Some(0), Some(1000))
+    );
+    assert_eq!(body["contact_ids"], ids);
+
     let mut too_many = items;
     too_many.push(json!({"phone_numbers": ["+16502530000"]}));
     let (status, body) = upsert(&server, &key, &id, &contacts(too_many)).await;
